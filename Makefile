@@ -1,0 +1,48 @@
+# IEP Navigator. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help venv train run shell test test-unit test-stories test-heldout validate check-seeds clean
+
+help:
+	@echo "make run    start the assistant (creates the environment and trains the model when needed)"
+	@echo "make test   run every check: unit tests, story tests, held-out NLU report, data validation"
+	@echo "make train  train the model now if the training data changed (make train FORCE=1 to retrain)"
+	@echo "make shell  talk to the assistant in the terminal"
+
+venv:
+	@scripts/bootstrap.sh
+
+train: venv
+	@scripts/train.sh $(if $(FORCE),--force,)
+
+run: train
+	@scripts/run.sh
+
+shell: train
+	@scripts/shell.sh
+
+test: train validate test-unit test-stories test-heldout check-seeds
+	@echo "All checks passed."
+
+validate: venv
+	@source scripts/env.sh && .venv/bin/rasa data validate --quiet --fail-on-warnings \
+	    --config config.yml --domain domain.yml --data data
+
+test-unit: train
+	@source scripts/env.sh && source scripts/defaults.sh && .venv/bin/python -m pytest -q
+
+# `rasa test` exits 0 when stories fail, so fail on prediction errors and read the report as well.
+test-stories: train
+	@source scripts/env.sh && source scripts/defaults.sh && rm -rf results/stories && \
+	  .venv/bin/rasa test core --model models/current.tar.gz --stories tests/stories \
+	    --endpoints endpoints.yml --out results/stories --fail-on-prediction-errors --quiet && \
+	  .venv/bin/python scripts/check_story_results.py results/stories
+
+test-heldout: train
+	@source scripts/env.sh && .venv/bin/python -m bot.evaluation --model models/current.tar.gz
+
+check-seeds:
+	@python3 ../shared/tools/seed_overlap.py . || (echo "Text repeats the seed documents: rewrite it in our own words." && exit 1)
+
+clean:
+	rm -rf .venv models results var

@@ -1,0 +1,29 @@
+# Shared settings for the make targets: where the cached venv and models live, keyed by content.
+# Sourced, not run. Everything here is derived from the checkout, so CI and a developer agree.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+IEP_CACHE="${IEP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iep-navigator}"
+
+hash_files() {  # sha256 over the names and contents of the given files, in a stable order
+  (cd "$ROOT" && for f in $(printf '%s\n' "$@" | LC_ALL=C sort); do printf '%s\n' "$f"; cat "$f"; done) \
+    | sha256sum | cut -c1-16
+}
+
+venv_key() { hash_files requirements.lock pyproject.toml; }
+
+# Everything that changes what `rasa train` produces: pipeline, domain, training data, the custom
+# NLU components and their pattern files, and the resolved packages.
+training_inputs() {
+  (cd "$ROOT" && {
+    echo config.yml; echo domain.yml; echo requirements.lock
+    find data -type f -name '*.yml' 
+    echo bot/nlu_components.py; echo bot/classifier.py; echo bot/terms.py; echo bot/triage.py
+    echo bot/knowledge/terms.yml
+  })
+}
+model_key() { hash_files $(training_inputs); }
+
+VENV="$IEP_CACHE/venv-$(venv_key)"
+MODEL="$IEP_CACHE/models/model-$(model_key).tar.gz"
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+       TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0

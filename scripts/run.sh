@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server on the embedded defaults (SQLite tracker store,
+# in-process lock store). Ctrl-C stops everything this script started.
+source "$(dirname "$0")/env.sh"
+source "$ROOT/scripts/defaults.sh"
+mkdir -p "$ROOT/var"
+pids=()
+stop() { trap - INT TERM EXIT; echo; echo "Stopping..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop INT TERM EXIT
+
+cd "$ROOT"
+"$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
+pids+=($!)
+# REST channel on (credentials.yml), HTTP API off: no --enable-api.
+"$VENV/bin/rasa" run --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
+    --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 >"$ROOT/var/rasa.log" 2>&1 &
+pids+=($!)
+
+echo "Starting (the first answer takes about half a minute)..."
+for _ in $(seq 1 120); do
+  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1; then break; fi
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || { echo "A server stopped; see var/*.log"; exit 1; }; done
+  sleep 1
+done
+cat <<MSG
+
+IEP Navigator is running.
+  Talk to it in this machine's terminal:   make shell   (in another terminal)
+  Or over HTTP (REST channel):
+    curl -s http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
+      -H 'Content-Type: application/json' \\
+      -d '{"sender": "demo", "message": "the school keeps saying they are monitoring his reading and nothing changes"}'
+  Logs: var/rasa.log, var/actions.log. Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Trains the model unless one for exactly these training inputs is cached; links it as models/current.tar.gz.
+source "$(dirname "$0")/env.sh"
+mkdir -p "$IEP_CACHE/models" "$ROOT/models"
+if [ "${1:-}" = "--force" ] || [ ! -f "$MODEL" ]; then
+  echo "Training the model (training data changed or no model yet)..."
+  start=$(date +%s)
+  tmp="$IEP_CACHE/models/.training-$$"
+  (cd "$ROOT" && "$VENV/bin/rasa" train --quiet --config config.yml --domain domain.yml --data data \
+      --out "$tmp" --fixed-model-name model)
+  mv "$tmp/model.tar.gz" "$MODEL"; rm -rf "$tmp"
+  echo "Trained in $(( $(date +%s) - start )) s: $MODEL"
+else
+  echo "Model is up to date: $MODEL"
+fi
+ln -sfn "$MODEL" "$ROOT/models/current.tar.gz"
