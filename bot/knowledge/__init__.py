@@ -1,0 +1,18 @@
+"""The assistant's knowledge, kept once as data: situations, rights with citations, letters,
+the advocate rubric, glossary, FAQ answers and every sentence a parent sees, keyed by language."""
+from bot.knowledge.loader import KnowledgeError, load_knowledge
+from bot.knowledge.model import (
+    AdvocateSign,
+    FaqEntry,
+    GlossaryTerm,
+    Knowledge,
+    Letter,
+    Right,
+    Situation,
+    Texts,
+)
+
+__all__ = [
+    "AdvocateSign", "FaqEntry", "GlossaryTerm", "Knowledge", "KnowledgeError", "Letter",
+    "Right", "Situation", "Texts", "load_knowledge",
+]

@@ -1,0 +1,241 @@
+"""Loads the knowledge YAML files into typed values and checks that every reference resolves.
+
+A broken knowledge base must stop the assistant at start-up with a message that names the file
+and the entry, never surface later as a half-answer to a parent.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from bot.knowledge.model import (
+    DEFAULT_LANGUAGE,
+    LEVELS,
+    AdvocateSign,
+    FaqEntry,
+    GlossaryTerm,
+    Knowledge,
+    Letter,
+    Right,
+    Situation,
+    Texts,
+)
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+CITATION = re.compile(r"(34 CFR \d{3}\.\d+|OSEP Memo \d{2}-\d{2})")
+
+
+class KnowledgeError(ValueError):
+    """The knowledge files are missing something the assistant needs."""
+
+
+def _read(directory: Path, name: str) -> dict[str, Any]:
+    path = directory / name
+    if not path.exists():
+        raise KnowledgeError(f"{path}: file is missing")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise KnowledgeError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _section(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict) or not value:
+        raise KnowledgeError(f"{where}: '{key}' is missing or empty")
+    return value
+
+
+def _texts(value: Any, where: str) -> Texts:
+    if isinstance(value, str):
+        value = {DEFAULT_LANGUAGE: value}
+    if not isinstance(value, dict) or not str(value.get(DEFAULT_LANGUAGE, "")).strip():
+        raise KnowledgeError(f"{where}: needs an English ('{DEFAULT_LANGUAGE}') text")
+    return Texts({lang: " ".join(str(text).split()) for lang, text in value.items()})
+
+
+def _list(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise KnowledgeError(f"{where}: expected a list of names")
+    return tuple(value)
+
+
+def _rights(data: Mapping[str, Any]) -> dict[str, Right]:
+    rights = {}
+    for key, entry in _section(data, "rights", "rights.yml").items():
+        where = f"rights.yml: right '{key}'"
+        citation = str(entry.get("citation", "")).strip()
+        if not CITATION.search(citation):
+            raise KnowledgeError(f"{where}: has no regulation citation")
+        if not str(entry.get("section", "")).strip():
+            raise KnowledgeError(f"{where}: has no fact-sheet section")
+        rights[key] = Right(
+            key=key,
+            section=str(entry["section"]),
+            citation=citation,
+            confidence=str(entry.get("confidence", "verified")),
+            state_varies=bool(entry.get("state_varies", False)),
+            name=_texts(entry.get("name"), f"{where}, name"),
+            text=_texts(entry.get("text"), f"{where}, text"),
+        )
+    return rights
+
+
+def _letters(data: Mapping[str, Any]) -> dict[str, Letter]:
+    return {
+        key: Letter(
+            id=key,
+            name=_texts(entry.get("name"), f"letters.yml: letter '{key}', name"),
+            description=_texts(entry.get("description"), f"letters.yml: letter '{key}', description"),
+        )
+        for key, entry in _section(data, "letters", "letters.yml").items()
+    }
+
+
+def _situations(data: Mapping[str, Any], rights: Mapping[str, Right], letters: Mapping[str, Letter]) -> dict[str, Situation]:
+    situations = {}
+    for key, entry in _section(data, "situations", "situations.yml").items():
+        where = f"situations.yml: situation '{key}'"
+        advocate = entry.get("advocate") or {}
+        situation = Situation(
+            id=key,
+            rights=_list(entry.get("rights"), f"{where}, rights"),
+            letters=_list(entry.get("letters"), f"{where}, letters"),
+            advocate_default=str(advocate.get("default", "")),
+            advocate_signs=_list(advocate.get("signs"), f"{where}, advocate signs"),
+            title=_texts(entry.get("title"), f"{where}, title"),
+            reflection=_texts(entry.get("reflection"), f"{where}, reflection"),
+            choice=_texts(entry.get("choice"), f"{where}, choice"),
+            next_step=_texts(entry.get("next_step"), f"{where}, next_step"),
+        )
+        for right in situation.rights:
+            if right not in rights:
+                raise KnowledgeError(f"{where}: right '{right}' is not in rights.yml")
+        for letter in situation.letters:
+            if letter not in letters:
+                raise KnowledgeError(f"{where}: letter '{letter}' is not in letters.yml")
+        if situation.advocate_default not in LEVELS:
+            raise KnowledgeError(f"{where}: advocate default must be one of {', '.join(LEVELS)}")
+        situations[key] = situation
+    return situations
+
+
+def _signs(data: Mapping[str, Any], situations: Mapping[str, Situation]) -> dict[str, AdvocateSign]:
+    signs = {}
+    for key, entry in _section(data, "signs", "advocate.yml").items():
+        where = f"advocate.yml: sign '{key}'"
+        groups = entry.get("patterns") or []
+        patterns = tuple(tuple(g) if isinstance(g, list) else (g,) for g in groups)
+        for group in patterns:
+            for pattern in group:
+                try:
+                    re.compile(pattern)
+                except re.error as err:
+                    raise KnowledgeError(f"{where}: pattern '{pattern}' is not a valid regex: {err}") from err
+        sign = AdvocateSign(
+            id=key,
+            kind=str(entry.get("kind", "")),
+            rubric=str(entry.get("rubric", "")),
+            situations=_list(entry.get("situations"), f"{where}, situations"),
+            always=bool(entry.get("always", False)),
+            patterns=patterns,
+            reason=_texts(entry.get("reason"), f"{where}, reason"),
+            question=_texts(entry["question"], f"{where}, question") if entry.get("question") else None,
+        )
+        if sign.kind not in ("strong", "consider"):
+            raise KnowledgeError(f"{where}: kind must be 'strong' or 'consider'")
+        if not sign.rubric:
+            raise KnowledgeError(f"{where}: names no rubric line")
+        if not sign.always and not sign.patterns:
+            raise KnowledgeError(f"{where}: needs patterns unless it is 'always'")
+        for situation in sign.situations:
+            if situation not in situations:
+                raise KnowledgeError(f"{where}: situation '{situation}' is not in situations.yml")
+        signs[key] = sign
+    for situation in situations.values():
+        for sign in situation.advocate_signs:
+            if sign not in signs:
+                raise KnowledgeError(f"situations.yml: situation '{situation.id}': advocate sign '{sign}' is not in advocate.yml")
+    return signs
+
+
+def _glossary(data: Mapping[str, Any], rights: Mapping[str, Right]) -> dict[str, GlossaryTerm]:
+    terms = {}
+    for key, entry in _section(data, "terms", "glossary.yml").items():
+        where = f"glossary.yml: term '{key}'"
+        right = entry.get("right")
+        if right and right not in rights:
+            raise KnowledgeError(f"{where}: right '{right}' is not in rights.yml")
+        aliases = tuple(a.lower() for a in _list(entry.get("aliases"), f"{where}, aliases"))
+        if not aliases:
+            raise KnowledgeError(f"{where}: needs at least one alias")
+        terms[key] = GlossaryTerm(
+            key=key, name=_texts(entry.get("name"), f"{where}, name"), aliases=aliases,
+            text=_texts(entry.get("text"), f"{where}, text"), right=right,
+        )
+    return terms
+
+
+def _faq(data: Mapping[str, Any], rights: Mapping[str, Right], situations: Mapping[str, Situation]) -> dict[str, FaqEntry]:
+    entries = {}
+    for key, entry in _section(data, "faq", "faq.yml").items():
+        where = f"faq.yml: answer '{key}'"
+        base = key.split("/", 1)[0]
+        if "/" not in key or base not in situations:
+            raise KnowledgeError(f"{where}: key must be '<situation id>/<question>'")
+        faq = FaqEntry(key=key, text=_texts(entry.get("text"), f"{where}, text"),
+                       rights=_list(entry.get("rights"), f"{where}, rights"))
+        for right in faq.rights:
+            if right not in rights:
+                raise KnowledgeError(f"{where}: right '{right}' is not in rights.yml")
+        entries[key] = faq
+    return entries
+
+
+def _advocate(data: Mapping[str, Any], situations: Mapping[str, Situation]) -> tuple[dict[str, Texts], dict[str, Texts]]:
+    levels = {key: _texts(value, f"advocate.yml: level '{key}'") for key, value in _section(data, "levels", "advocate.yml").items()}
+    if set(levels) != set(LEVELS):
+        raise KnowledgeError(f"advocate.yml: levels must be exactly {', '.join(LEVELS)}")
+    reasons = {}
+    for key, value in (data.get("situation_reasons") or {}).items():
+        if key not in situations:
+            raise KnowledgeError(f"advocate.yml: situation_reasons names unknown situation '{key}'")
+        reasons[key] = _texts(value, f"advocate.yml: situation_reasons '{key}'")
+    for situation in situations.values():
+        if situation.advocate_default != "not_needed_yet" and situation.id not in reasons:
+            raise KnowledgeError(f"advocate.yml: situation_reasons needs a reason for '{situation.id}'")
+    return levels, reasons
+
+
+def load_from(directory: Path) -> Knowledge:
+    """Loads and validates the knowledge in `directory`; raises KnowledgeError naming what is wrong."""
+    rights = _rights(_read(directory, "rights.yml"))
+    letters = _letters(_read(directory, "letters.yml"))
+    situations = _situations(_read(directory, "situations.yml"), rights, letters)
+    advocate = _read(directory, "advocate.yml")
+    signs = _signs(advocate, situations)
+    levels, reasons = _advocate(advocate, situations)
+    messages = {key: _texts(value, f"messages.yml: message '{key}'")
+                for key, value in _section(_read(directory, "messages.yml"), "messages", "messages.yml").items()}
+    return Knowledge(
+        situations=situations, rights=rights, letters=letters, signs=signs,
+        situation_reasons=reasons, levels=levels,
+        glossary=_glossary(_read(directory, "glossary.yml"), rights),
+        faq=_faq(_read(directory, "faq.yml"), rights, situations),
+        messages=messages,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_knowledge() -> Knowledge:
+    """The packaged knowledge, loaded once per process (it is read-only)."""
+    return load_from(KNOWLEDGE_DIR)

@@ -1,0 +1,94 @@
+"""Typed, immutable values for the knowledge base."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+DEFAULT_LANGUAGE = "en"
+LEVELS = ("not_needed_yet", "worth_considering", "recommended")  # weakest first
+
+
+@dataclass(frozen=True)
+class Texts:
+    """One piece of text in several languages; falls back to English."""
+
+    by_language: Mapping[str, str]
+
+    def get(self, language: str = DEFAULT_LANGUAGE) -> str:
+        return self.by_language.get(language) or self.by_language[DEFAULT_LANGUAGE]
+
+
+@dataclass(frozen=True)
+class Right:
+    key: str
+    section: str
+    citation: str
+    confidence: str
+    state_varies: bool
+    name: Texts
+    text: Texts
+
+
+@dataclass(frozen=True)
+class Situation:
+    id: str
+    rights: tuple[str, ...]
+    letters: tuple[str, ...]
+    advocate_default: str
+    advocate_signs: tuple[str, ...]
+    title: Texts
+    reflection: Texts
+    choice: Texts
+    next_step: Texts
+
+
+@dataclass(frozen=True)
+class Letter:
+    id: str
+    name: Texts
+    description: Texts
+
+
+@dataclass(frozen=True)
+class AdvocateSign:
+    id: str
+    kind: str  # "strong" or "consider"
+    rubric: str  # the rubric line of situations.yml this sign implements
+    situations: tuple[str, ...]  # the sign only counts alongside one of these
+    always: bool  # true: the situation itself is the sign
+    patterns: tuple[tuple[str, ...], ...]  # groups of regexes; every group must match somewhere
+    reason: Texts
+    question: Texts | None
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    key: str
+    name: Texts
+    aliases: tuple[str, ...]
+    text: Texts
+    right: str | None
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    key: str  # retrieval intent, e.g. "general_info/what_is_iep"
+    text: Texts
+    rights: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    situations: Mapping[str, Situation]
+    rights: Mapping[str, Right]
+    letters: Mapping[str, Letter]
+    signs: Mapping[str, AdvocateSign]
+    situation_reasons: Mapping[str, Texts]
+    levels: Mapping[str, Texts]
+    glossary: Mapping[str, GlossaryTerm]
+    faq: Mapping[str, FaqEntry]
+    messages: Mapping[str, Texts] = field(default_factory=dict)
+
+    def message(self, key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
+        """A parent-facing sentence from messages.yml, filled with `values`."""
+        return self.messages[key].get(language).format(**values)
