@@ -1,0 +1,74 @@
+"""The `iep-navigator` command (also `python -m bot`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Iterator, Sequence, TextIO
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="iep-navigator", description="IEP Navigator tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    triage = commands.add_parser("triage", help="Which situations a parent's message describes (JSON lines).")
+    triage.add_argument("text", nargs="?", help="the message")
+    triage.add_argument("--jsonl", metavar="FILE", help='one {"id": ..., "text": ...} per line; "-" reads stdin')
+    triage.add_argument("--model", help="trained model (default: $IEP_MODEL or models/current.tar.gz)")
+    commands.add_parser("knowledge", help="Load and check the knowledge base.")
+    args = parser.parse_args(argv)
+    if args.command == "knowledge":
+        return _check_knowledge()
+    return _triage(args, parser)
+
+
+def _check_knowledge() -> int:
+    from bot.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        k = load_knowledge()
+    except KnowledgeError as err:
+        print(f"Knowledge error: {err}", file=sys.stderr)
+        return 1
+    print(f"Knowledge OK: {len(k.situations)} situations, {len(k.rights)} rights, {len(k.letters)} letters, "
+          f"{len(k.signs)} advocate signs, {len(k.glossary)} glossary terms, {len(k.faq)} FAQ answers.")
+    return 0
+
+
+def _triage(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if bool(args.text) == bool(args.jsonl):
+        parser.error("give either a message or --jsonl FILE")
+    from bot.knowledge import load_knowledge
+    from bot.rasa_model import RasaNLU, model_path
+    from bot.triage_report import report
+
+    try:
+        items = list(_items(args))
+        nlu = RasaNLU(model_path(args.model))
+    except (OSError, ValueError) as err:
+        print(f"iep-navigator: {err}", file=sys.stderr)
+        return 2
+    knowledge = load_knowledge()
+    try:
+        for message_id, text in items:
+            out = report(message_id, nlu.parse(text), knowledge)
+            out.pop("applies")
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    finally:
+        nlu.close()
+    return 0
+
+
+def _items(args: argparse.Namespace) -> Iterator[tuple[object, str]]:
+    if args.text:
+        yield "m1", args.text
+        return
+    stream: TextIO = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                yield item.get("id", number), str(item["text"])
+            except (json.JSONDecodeError, KeyError, AttributeError) as err:
+                raise ValueError(f"{args.jsonl}, line {number}: expected {{\"id\": ..., \"text\": ...}} ({err})") from err

@@ -1,0 +1,114 @@
+"""Builds what the parent reads from an understanding and the knowledge base, in their language.
+
+Kept apart from the Rasa actions so the CLI, the tests and the training tools say exactly what the
+conversation says.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from bot.advocate import AdvocateJudgement
+from bot.knowledge import Knowledge
+
+MAX_RIGHTS = 4
+RIGHTS_PER_SITUATION = (3, 1, 1)  # the main situation leads; others add their most important right
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = field(default=())
+
+
+def rights_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
+    """Two to four rights, the main situation's most important first, without repeats."""
+    chosen: list[str] = []
+    for situation, count in zip(situations, RIGHTS_PER_SITUATION):
+        added = 0
+        for right in knowledge.situations[situation].rights:
+            if added == count or len(chosen) == MAX_RIGHTS:
+                break
+            if right not in chosen:
+                chosen.append(right)
+                added += 1
+    if len(chosen) < 2:  # a single situation with few rights: take the next ones it has
+        extra = [r for s in situations for r in knowledge.situations[s].rights if r not in chosen]
+        chosen += extra[: 2 - len(chosen)]
+    return chosen
+
+
+def letters_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
+    return list(dict.fromkeys(letter for s in situations for letter in knowledge.situations[s].letters))
+
+
+def reflection(situations: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
+    lines = [knowledge.situations[s].reflection.get(language) for s in situations]
+    if len(lines) == 1:
+        return Reply(lines[0])
+    bullets = "\n".join(f"• {line}" for line in lines)
+    return Reply(f"{knowledge.message('reflection_many', language)}\n{bullets}")
+
+
+def rights(keys: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
+    lines = [knowledge.message("rights_intro", language)]
+    notes = []
+    for key in keys:
+        right = knowledge.rights[key]
+        lines.append(knowledge.message("right_line", language, name=right.name.get(language),
+                                       text=right.text.get(language), citation=right.citation))
+        if right.confidence in ("secondary", "practical"):
+            notes.append(knowledge.message("secondary_note", language))
+        if right.state_varies:
+            notes.append(knowledge.message("state_varies", language))
+    return Reply("\n".join(lines + list(dict.fromkeys(notes))))
+
+
+def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge: Knowledge, language: str) -> Reply:
+    lines = [knowledge.message("next_step_intro", language)]
+    lines += [knowledge.situations[s].next_step.get(language) for s in situations[:2]]
+    letters = [knowledge.letters[letter].name.get(language) for letter in letters_for(situations, knowledge)[:3]]
+    if len(letters) == 1:
+        lines.append(knowledge.message("letter_offer_one", language, letter=letters[0]))
+    elif letters:
+        joined = knowledge.message("letter_join", language).join(letters)
+        lines.append(knowledge.message("letter_offer_many", language, letters=joined))
+    lines.append(knowledge.message("advocate_line", language, level=knowledge.levels[advocate.level].get(language),
+                                   reasons=" ".join(advocate.reasons)).strip())
+    return Reply("\n".join(lines))
+
+
+def clarify(choices: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
+    buttons = [Button(knowledge.situations[s].choice.get(language), f'/choose_situation{{"situation": "{s}"}}')
+               for s in choices]
+    buttons.append(Button(knowledge.message("clarify_other", language), "/choose_situation{\"situation\": \"other\"}"))
+    return Reply(knowledge.message("clarify_question", language), tuple(buttons))
+
+
+def topics(knowledge: Knowledge, language: str, message_key: str = "fallback") -> Reply:
+    """A kind 'I could not place that' with common topics as quick replies."""
+    common = ("stalled_progress", "services_not_delivered", "evaluation_request", "behavior_discipline",
+              "meeting_request", "general_info")
+    buttons = tuple(Button(knowledge.situations[s].choice.get(language), f'/choose_situation{{"situation": "{s}"}}')
+                    for s in common)
+    return Reply(knowledge.message(message_key, language), buttons)
+
+
+def find_terms(text: str, knowledge: Knowledge) -> list[str]:
+    """Glossary terms named in `text`, in the order they appear."""
+    lowered = f" {text.lower()} "
+    found: list[tuple[int, str]] = []
+    for term in knowledge.glossary.values():
+        positions = [m.start() for alias in term.aliases
+                     for m in [re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered)] if m]
+        if positions:
+            found.append((min(positions), term.key))
+    return [key for _, key in sorted(found)]
+
