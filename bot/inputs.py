@@ -26,7 +26,7 @@ class InputChecker:
     """Build once: the language detector takes a moment to set up."""
 
     def __init__(self) -> None:
-        self._detector = LanguageDetectorBuilder.from_languages(*_LANGUAGES).build()
+        self._detector = LanguageDetectorBuilder.from_languages(*_LANGUAGES).with_preloaded_language_models().build()
 
     def check(self, raw: str | None) -> InputCheck:
         text = _clean(raw or "")

@@ -22,9 +22,16 @@ class RasaNLU:
     """Loads the model once; parses many messages on one event loop."""
 
     def __init__(self, path: Path) -> None:
-        for name in ("rasa", "tensorflow", "absl"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+        import warnings
+
+        warnings.filterwarnings("ignore")
         from rasa.core.agent import Agent  # imported late: it is slow, and only the CLI needs it
+        from rasa.utils.log_utils import configure_structlog
+
+        # stdout carries one JSON object per line: Rasa's logs must stay out of it.
+        configure_structlog(logging.ERROR)
+        for name in ("rasa", "tensorflow", "absl", "py.warnings"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
         self._loop = asyncio.new_event_loop()
         self._agent = Agent.load(str(path))

@@ -129,7 +129,7 @@ def _applies(situations: Sequence[Scored]) -> tuple[str, ...]:
 
 
 def _clarify(ranked: Sequence[tuple[str, _Evidence]]) -> tuple[str, ...]:
-    (first, e1), (second, e2), (third, e3) = ranked[:3]
+    (first, e1), (second, e2) = ranked[:2]
     if e1.score < UNSURE:
         return tuple(s for s, e in ranked[:3] if e.score > 0.05) if e1.score > 0.1 else ()
     if e1.score - e2.score < CLOSE and e1.unit == e2.unit:

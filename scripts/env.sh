@@ -11,14 +11,13 @@ hash_files() {  # sha256 over the names and contents of the given files, in a st
 
 venv_key() { hash_files requirements.lock pyproject.toml; }
 
-# Everything that changes what `rasa train` produces: pipeline, domain, training data, the custom
-# NLU components and their pattern files, and the resolved packages.
+# Everything that changes what `rasa train` produces: pipeline, domain, training data, the code that
+# trains the intent model, and the resolved packages. (Triage and term patterns load at run time.)
 training_inputs() {
   (cd "$ROOT" && {
     echo config.yml; echo domain.yml; echo requirements.lock
     find data -type f -name '*.yml' 
-    echo bot/nlu_components.py; echo bot/classifier.py; echo bot/terms.py; echo bot/triage.py
-    echo bot/knowledge/terms.yml
+    echo bot/nlu_components.py; echo bot/classifier.py
   })
 }
 model_key() { hash_files $(training_inputs); }

@@ -26,6 +26,7 @@ from bot.knowledge.model import (
 )
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 CITATION = re.compile(r"(34 CFR \d{3}\.\d+|OSEP Memo \d{2}-\d{2})")
 
 
@@ -58,6 +59,10 @@ def _texts(value: Any, where: str) -> Texts:
         value = {DEFAULT_LANGUAGE: value}
     if not isinstance(value, dict) or not str(value.get(DEFAULT_LANGUAGE, "")).strip():
         raise KnowledgeError(f"{where}: needs an English ('{DEFAULT_LANGUAGE}') text")
+    for lang, text in value.items():
+        # A comma in an unquoted {en: ...} splits the text into a bogus key: catch it here.
+        if not LANGUAGE_CODE.fullmatch(str(lang)) or not isinstance(text, str) or not text.strip():
+            raise KnowledgeError(f"{where}: '{lang}' is not a language code with a text (quote texts with commas)")
     return Texts({lang: " ".join(str(text).split()) for lang, text in value.items()})
 
 

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import Knowledge, load_knowledge
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def nlu():
+    """The trained Rasa model (make test trains it first): the conversation's own NLU path."""
+    from bot.rasa_model import RasaNLU, model_path
+
+    parser = RasaNLU(model_path(str(ROOT / "models" / "current.tar.gz")))
+    yield parser
+    parser.close()
