@@ -59,16 +59,18 @@ def reflection(situations: Sequence[str], knowledge: Knowledge, language: str) -
 
 def rights(keys: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
     lines = [knowledge.message("rights_intro", language)]
-    notes = []
+    state_varies = False
     for key in keys:
         right = knowledge.rights[key]
-        lines.append(knowledge.message("right_line", language, name=right.name.get(language),
-                                       text=right.text.get(language), citation=right.citation))
-        if right.confidence in ("secondary", "practical"):
-            notes.append(knowledge.message("secondary_note", language))
-        if right.state_varies:
-            notes.append(knowledge.message("state_varies", language))
-    return Reply("\n".join(lines + list(dict.fromkeys(notes))))
+        line = knowledge.message("right_line", language, name=right.name.get(language),
+                                 text=right.text.get(language), citation=right.citation)
+        if right.confidence in ("secondary", "practical"):  # said on the line it qualifies
+            line += " " + knowledge.message("secondary_note", language)
+        lines.append(line)
+        state_varies = state_varies or right.state_varies
+    if state_varies:
+        lines.append(knowledge.message("state_varies", language))
+    return Reply("\n".join(lines))
 
 
 def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge: Knowledge, language: str) -> Reply:

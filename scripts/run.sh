@@ -5,8 +5,8 @@ source "$(dirname "$0")/env.sh"
 source "$ROOT/scripts/defaults.sh"
 mkdir -p "$ROOT/var"
 pids=()
-stop() { trap - INT TERM EXIT; echo; echo "Stopping..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap stop INT TERM EXIT
+stop() { trap - INT TERM HUP EXIT; echo; echo "Stopping..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop INT TERM HUP EXIT
 
 cd "$ROOT"
 "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &

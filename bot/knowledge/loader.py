@@ -63,7 +63,8 @@ def _texts(value: Any, where: str) -> Texts:
         # A comma in an unquoted {en: ...} splits the text into a bogus key: catch it here.
         if not LANGUAGE_CODE.fullmatch(str(lang)) or not isinstance(text, str) or not text.strip():
             raise KnowledgeError(f"{where}: '{lang}' is not a language code with a text (quote texts with commas)")
-    return Texts({lang: " ".join(str(text).split()) for lang, text in value.items()})
+    # Fold line breaks from YAML blocks, but keep edge spaces: joiners like ", or " need them.
+    return Texts({lang: re.sub(r"\s+", " ", text) for lang, text in value.items()})
 
 
 def _list(value: Any, where: str) -> tuple[str, ...]:
