@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 from bot.classifier import IntentModel, base_probabilities
 from bot.inputs import InputCheck, InputChecker
 from bot.safety import CrisisDetector
-from bot.terms import Term, TermFinder
+from bot.terms import TermFinder
 
 # Tuned by reasoning about the score scale, then checked on our held-out split (never on one message).
 WHOLE_WEIGHT = 0.5  # the whole message and its best sentence weigh equally
@@ -42,7 +42,6 @@ class Understanding:
     applies: tuple[str, ...] = ()  # the situations judged to apply, best first
     clarify: tuple[str, ...] = ()  # non-empty: ask which of these is closer
     retrieval_key: str | None = None  # e.g. "general_info/what_is_iep"
-    terms: tuple[Term, ...] = ()
     notes: tuple[str, ...] = ()
     language: str = "en"
     problem: str | None = field(default=None)  # empty_message / emoji_only / non_english
@@ -100,7 +99,7 @@ class Triage:
         return Understanding(
             text=checked.text, intent=intent, confidence=round(confidence, 4), intent_ranking=ranking[:10],
             situations=situations, applies=applies, clarify=clarify,
-            retrieval_key=_retrieval_key(intent, whole_full), terms=tuple(self.finder.terms(checked.text)),
+            retrieval_key=_retrieval_key(intent, whole_full),
             notes=notes, language=checked.language,
         )
 

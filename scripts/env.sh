@@ -9,7 +9,7 @@ hash_files() {  # sha256 over the names and contents of the given files, in a st
     | sha256sum | cut -c1-16
 }
 
-venv_key() { hash_files requirements.lock pyproject.toml; }
+venv_key() { hash_files requirements.lock; }  # the lock pins the whole tree
 
 # Everything that changes what `rasa train` produces: pipeline, domain, training data, the code that
 # trains the intent model, and the resolved packages. (Triage and term patterns load at run time.)
