@@ -71,3 +71,10 @@ def test_a_raised_issue_that_is_not_repeating_is_not_a_strong_sign(knowledge):
     result = judge("Speech was missed last Tuesday.", ["services_not_delivered"], knowledge)
     assert result.level == "not_needed_yet"
     assert "services_repeatedly_missed" in result.open_questions
+
+
+def test_someone_else_asking_is_not_the_parent_raising_it(knowledge):
+    text = "They want to move her and nobody asked me. Her counseling minutes haven't happened since October."
+    result = judge(text, ["placement_change", "services_not_delivered"], knowledge)
+    assert "services_repeatedly_missed" not in result.signs
+    assert "placement_without_parent" in result.signs
