@@ -4,7 +4,6 @@ The Rasa actions only read the tracker, call one of these, and send the result.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
@@ -126,14 +125,7 @@ class Conversation:
 
     def _turn(self, out: Sequence[Reply], state: State) -> Turn:
         """Remembers the last glossary term the assistant used, for 'what does that mean?'."""
-        terms = replies.find_terms(" ".join(r.text for r in out), self.knowledge)
-        last = _last_mentioned(" ".join(r.text for r in out), terms, self.knowledge) if terms else state.last_term
+        mentions = replies.term_mentions(" ".join(r.text for r in out), self.knowledge)
+        last = mentions[-1][1] if mentions else state.last_term
         return Turn(tuple(out), replace(state, last_term=last))
 
-
-def _last_mentioned(text: str, keys: Sequence[str], knowledge: Knowledge) -> str:
-    lowered = text.lower()
-    def last_position(key: str) -> int:
-        return max((m.start() for alias in knowledge.glossary[key].aliases
-                    for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered)), default=-1)
-    return max(keys, key=last_position)

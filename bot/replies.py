@@ -103,14 +103,13 @@ def topics(knowledge: Knowledge, language: str, message_key: str = "fallback") -
     return Reply(knowledge.message(message_key, language), buttons)
 
 
-def find_terms(text: str, knowledge: Knowledge) -> list[str]:
-    """Glossary terms named in `text`, in the order they appear."""
-    lowered = f" {text.lower()} "
-    found: list[tuple[int, str]] = []
-    for term in knowledge.glossary.values():
-        positions = [m.start() for alias in term.aliases
-                     for m in [re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered)] if m]
-        if positions:
-            found.append((min(positions), term.key))
-    return [key for _, key in sorted(found)]
+def term_mentions(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
+    """Every place a glossary term is named in `text`, as (position, term key), in text order."""
+    lowered = text.lower()
+    return sorted((m.start(), term.key) for term in knowledge.glossary.values() for alias in term.aliases
+                  for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered))
 
+
+def find_terms(text: str, knowledge: Knowledge) -> list[str]:
+    """Glossary terms named in `text`, in the order they first appear."""
+    return list(dict.fromkeys(key for _, key in term_mentions(text, knowledge)))
