@@ -77,8 +77,8 @@ def broken(tmp_path):
 
 
 def test_a_situation_naming_a_missing_right_fails_with_its_name(broken):
-    folder = broken("rights.yml", lambda d: d["rights"].pop("progress_reporting"))
-    with pytest.raises(KnowledgeError, match="stalled_progress.*progress_reporting"):
+    folder = broken("rights.yml", lambda d: d["rights"].pop("measurable_goals"))
+    with pytest.raises(KnowledgeError, match="stalled_progress.*measurable_goals"):
         load_from(folder)
 
 

@@ -14,12 +14,16 @@ import yaml
 
 from bot.knowledge.model import (
     DEFAULT_LANGUAGE,
+    FIELD_KINDS,
     LEVELS,
     AdvocateSign,
+    AnswerWords,
     FaqEntry,
     GlossaryTerm,
     Knowledge,
     Letter,
+    LetterField,
+    MeetingReason,
     Right,
     Situation,
     Texts,
@@ -96,15 +100,71 @@ def _rights(data: Mapping[str, Any]) -> dict[str, Right]:
     return rights
 
 
-def _letters(data: Mapping[str, Any]) -> dict[str, Letter]:
-    return {
-        key: Letter(
-            id=key,
-            name=_texts(entry.get("name"), f"letters.yml: letter '{key}', name"),
-            description=_texts(entry.get("description"), f"letters.yml: letter '{key}', description"),
+def _fields(data: Mapping[str, Any]) -> dict[str, LetterField]:
+    fields = {}
+    for key, entry in _section(data, "fields", "letters.yml").items():
+        where = f"letters.yml: field '{key}'"
+        kind = str(entry.get("kind", ""))
+        if kind not in FIELD_KINDS:
+            raise KnowledgeError(f"{where}: kind must be one of {', '.join(FIELD_KINDS)}")
+        fields[key] = LetterField(
+            key=key, kind=kind, optional=bool(entry.get("optional", False)),
+            **{name: _texts(entry.get(name), f"{where}, {name}") for name in ("label", "ask", "help", "why", "retry")},
         )
-        for key, entry in _section(data, "letters", "letters.yml").items()
-    }
+    return fields
+
+
+def _letters(data: Mapping[str, Any], rights: Mapping[str, Right], fields: Mapping[str, LetterField]) -> dict[str, Letter]:
+    letters = {}
+    for key, entry in _section(data, "letters", "letters.yml").items():
+        where = f"letters.yml: letter '{key}'"
+        letter = Letter(
+            id=key,
+            **{name: _texts(entry.get(name), f"{where}, {name}") for name in ("name", "description", "button", "next", "recipient")},
+            basis=_list(entry.get("basis"), f"{where}, basis"),
+            fields=_list(entry.get("fields"), f"{where}, fields"),
+            aliases=tuple(str(a).lower() for a in _list([str(a) for a in entry.get("aliases") or []], f"{where}, aliases")),
+        )
+        for right in letter.basis:
+            if right not in rights:
+                raise KnowledgeError(f"{where}: right '{right}' is not in rights.yml")
+        for name in letter.fields:
+            if name not in fields:
+                raise KnowledgeError(f"{where}: field '{name}' is not in the fields of letters.yml")
+        letters[key] = letter
+    return letters
+
+
+def _reasons(data: Mapping[str, Any], fields: Mapping[str, LetterField], rights: Mapping[str, Right]) -> dict[str, MeetingReason]:
+    reasons: dict[str, MeetingReason] = {}
+    for key, entry in _section(data, "reasons", "letters.yml").items():
+        where = f"letters.yml: reason '{key}'"
+        reason = MeetingReason(id=key, situations=_list(entry.get("situations"), f"{where}, situations"),
+                               label=_texts(entry.get("label"), f"{where}, label"),
+                               basis=_list(entry.get("basis"), f"{where}, basis"),
+                               fields=_list(entry.get("fields"), f"{where}, fields"))
+        for name in reason.fields:
+            if name not in fields:
+                raise KnowledgeError(f"{where}: field '{name}' is not in the fields of letters.yml")
+        for right in reason.basis:
+            if right not in rights:
+                raise KnowledgeError(f"{where}: right '{right}' is not in rights.yml")
+        reasons[key] = reason
+    return reasons
+
+
+def _answers(data: Mapping[str, Any]) -> dict[str, AnswerWords]:
+    answers = {}
+    for language, words in _section(data, "answers", "letters.yml").items():
+        where = f"letters.yml: answers '{language}'"
+        if not LANGUAGE_CODE.fullmatch(str(language)) or not isinstance(words, dict):
+            raise KnowledgeError(f"{where}: expected a language code with word lists")
+        lists = {name: tuple(w.lower() for w in _list([str(w) for w in words.get(name) or []], f"{where}, {name}"))
+                 for name in ("skip", "unknown", "yes", "no", "all", "name_prefixes", "child_words", "school_words")}
+        answers[language] = AnswerWords(**lists)
+    if DEFAULT_LANGUAGE not in answers:
+        raise KnowledgeError(f"letters.yml: answers needs '{DEFAULT_LANGUAGE}' words")
+    return answers
 
 
 def _situations(data: Mapping[str, Any], rights: Mapping[str, Right], letters: Mapping[str, Letter]) -> dict[str, Situation]:
@@ -225,8 +285,15 @@ def _advocate(data: Mapping[str, Any], situations: Mapping[str, Situation]) -> t
 def load_from(directory: Path) -> Knowledge:
     """Loads and validates the knowledge in `directory`; raises KnowledgeError naming what is wrong."""
     rights = _rights(_read(directory, "rights.yml"))
-    letters = _letters(_read(directory, "letters.yml"))
+    letter_data = _read(directory, "letters.yml")
+    fields = _fields(letter_data)
+    letters = _letters(letter_data, rights, fields)
+    meeting_reasons = _reasons(letter_data, fields, rights)
     situations = _situations(_read(directory, "situations.yml"), rights, letters)
+    for reason in meeting_reasons.values():
+        for situation in reason.situations:
+            if situation not in situations:
+                raise KnowledgeError(f"letters.yml: reason '{reason.id}': situation '{situation}' is not in situations.yml")
     advocate = _read(directory, "advocate.yml")
     signs = _signs(advocate, situations)
     levels, reasons = _advocate(advocate, situations)
@@ -237,7 +304,7 @@ def load_from(directory: Path) -> Knowledge:
         situation_reasons=reasons, levels=levels,
         glossary=_glossary(_read(directory, "glossary.yml"), rights),
         faq=_faq(_read(directory, "faq.yml"), rights, situations),
-        messages=messages,
+        messages=messages, fields=fields, reasons=meeting_reasons, answers=_answers(letter_data),
     )
 
 

@@ -42,11 +42,57 @@ class Situation:
     next_step: Texts
 
 
+FIELD_KINDS = ("name", "short_text", "long_text", "contact", "date_past", "date_future", "yes_no", "choice")
+
+
+@dataclass(frozen=True)
+class LetterField:
+    """One detail a letter needs from the parent, and how to ask for it."""
+
+    key: str
+    kind: str  # one of FIELD_KINDS: decides how an answer is read
+    optional: bool
+    label: Texts
+    ask: Texts
+    help: Texts
+    why: Texts  # said after two answers that could not be used
+    retry: Texts
+
+
+@dataclass(frozen=True)
+class MeetingReason:
+    id: str
+    situations: tuple[str, ...]  # the situations whose meeting request gives this reason
+    label: Texts
+    basis: tuple[str, ...]  # rights the meeting request cites for this reason
+    fields: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Letter:
     id: str
     name: Texts
     description: Texts
+    button: Texts
+    next: Texts  # what should happen after sending, with the reply date as {due}
+    recipient: Texts  # who the letter is addressed to when the parent names nobody
+    basis: tuple[str, ...]  # rights the letter cites
+    fields: tuple[str, ...]
+    aliases: tuple[str, ...] = ()  # how a parent names it, lower case
+
+
+@dataclass(frozen=True)
+class AnswerWords:
+    """Words that decide how an answer is read in one language (never shown to a parent)."""
+
+    skip: tuple[str, ...]
+    unknown: tuple[str, ...]
+    yes: tuple[str, ...]
+    no: tuple[str, ...]
+    all: tuple[str, ...]
+    name_prefixes: tuple[str, ...]
+    child_words: tuple[str, ...]
+    school_words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -88,6 +134,12 @@ class Knowledge:
     glossary: Mapping[str, GlossaryTerm]
     faq: Mapping[str, FaqEntry]
     messages: Mapping[str, Texts] = field(default_factory=dict)
+    fields: Mapping[str, LetterField] = field(default_factory=dict)
+    reasons: Mapping[str, MeetingReason] = field(default_factory=dict)
+    answers: Mapping[str, AnswerWords] = field(default_factory=dict)
+
+    def answer_words(self, language: str = DEFAULT_LANGUAGE) -> AnswerWords:
+        return self.answers.get(language) or self.answers[DEFAULT_LANGUAGE]
 
     def message(self, key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
         """A parent-facing sentence from messages.yml, filled with `values`."""
