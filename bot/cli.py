@@ -15,9 +15,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     triage.add_argument("--jsonl", metavar="FILE", help='one {"id": ..., "text": ...} per line; "-" reads stdin')
     triage.add_argument("--model", help="trained model (default: $IEP_MODEL or models/current.tar.gz)")
     commands.add_parser("knowledge", help="Load and check the knowledge base.")
+    letter = commands.add_parser("letter", help="Draft a letter from a JSON file of details.")
+    letter.add_argument("type", nargs="?", help="letter id (see --list)")
+    letter.add_argument("--list", action="store_true", help="list the letters and meeting reasons")
+    letter.add_argument("--fields", metavar="TYPE", help="the details a letter needs, with one-line help")
+    letter.add_argument("--details", metavar="FILE", help='JSON object of details; "-" reads stdin')
+    letter.add_argument("--format", default="text", choices=("text", "html", "docx", "pdf"))
+    letter.add_argument("--out", metavar="PATH", help="where to write (text and html default to the screen)")
+    letter.add_argument("--date", metavar="YYYY-MM-DD", help="the letter's date (default: today)")
+    letter.add_argument("--school-days", type=int, default=None, metavar="N",
+                        help="ask for a reply within N school days (default: $IEP_RESPONSE_SCHOOL_DAYS or 10)")
     args = parser.parse_args(argv)
     if args.command == "knowledge":
         return _check_knowledge()
+    if args.command == "letter":
+        from bot.letter_cli import run_letter
+
+        return run_letter(args, parser)
     return _triage(args, parser)
 
 

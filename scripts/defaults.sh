@@ -4,3 +4,6 @@ export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
 export IEP_TRACKER_DB="${IEP_TRACKER_DB:-$ROOT/var/tracker.db}"
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/var/cases.db}"
+export LINK_PORT="${LINK_PORT:-5056}"
+export LINK_BASE_URL="${LINK_BASE_URL:-http://127.0.0.1:$LINK_PORT}"  # what parents' download links start with
+export IEP_SECRET_FILE="${IEP_SECRET_FILE:-$ROOT/var/id.secret}"  # or set IEP_ID_SECRET

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the action server and the Rasa server on the embedded defaults (SQLite tracker store,
+# Starts the action server, the letter link server and the Rasa server on the embedded defaults (SQLite tracker store,
 # in-process lock store). Ctrl-C stops everything this script started.
 source "$(dirname "$0")/env.sh"
 source "$ROOT/scripts/defaults.sh"
@@ -10,6 +10,9 @@ trap stop INT TERM HUP EXIT
 
 cd "$ROOT"
 "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
+pids+=($!)
+# Letter downloads (DOCX, PDF) behind unguessable, expiring links.
+"$VENV/bin/python" -m bot.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &
 pids+=($!)
 # REST channel on (credentials.yml), HTTP API off: no --enable-api.
 "$VENV/bin/rasa" run --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
@@ -30,6 +33,7 @@ IEP Navigator is running.
     curl -s http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
       -H 'Content-Type: application/json' \\
       -d '{"sender": "demo", "message": "the school keeps saying they are monitoring his reading and nothing changes"}'
-  Logs: var/rasa.log, var/actions.log. Press Ctrl-C to stop.
+  Letter downloads: $LINK_BASE_URL
+  Logs: var/rasa.log, var/actions.log, var/links.log. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -1,0 +1,144 @@
+"""The case database: an audit copy of every letter made, and the download tokens that point at it.
+
+SQLAlchemy 1.4 written 2.0-style (future engine, `select()`, one short session per call). Calls
+block, so async code runs them in a worker thread (`asyncio.to_thread`).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Mapping
+
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, declarative_base
+
+Base = declarative_base()
+
+
+class LetterRow(Base):
+    __tablename__ = "letters"
+    id = Column(Integer, primary_key=True)
+    conversation_key = Column(String(64), index=True)  # one-way hash; None for letters made in the CLI
+    letter_type = Column(String(40), nullable=False)
+    language = Column(String(8), nullable=False)
+    fields = Column(Text, nullable=False)  # JSON: the details exactly as the letter used them
+    text = Column(Text, nullable=False)  # the rendered letter, exactly as the parent got it
+    letter_date = Column(Date, nullable=False)
+    respond_by = Column(Date, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    sent_on = Column(Date)
+
+
+class DownloadTokenRow(Base):
+    __tablename__ = "download_tokens"
+    token_hash = Column(String(64), primary_key=True)  # only the hash is kept: a database leak gives no links
+    letter_id = Column(Integer, ForeignKey("letters.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)
+
+
+@dataclass(frozen=True)
+class StoredLetter:
+    id: int
+    conversation_key: str | None
+    letter: str
+    language: str
+    details: Mapping[str, str]
+    text: str
+    letter_date: date
+    respond_by: date
+    created_at: datetime
+    sent_on: date | None
+
+
+@dataclass(frozen=True)
+class TokenLookup:
+    status: str  # "ok", "expired" or "unknown"
+    letter: StoredLetter | None = None
+
+
+def conversation_key(conversation_id: str, secret: bytes) -> str:
+    """A stable, non-reversible key for a conversation id (a phone number must never be stored)."""
+    return hmac.new(secret, conversation_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        if engine.url.database and engine.url.database != ":memory:":
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record):  # cascades and concurrent readers
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+    Base.metadata.create_all(engine)
+    return engine
+
+
+class LetterStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def save(self, *, conversation_key: str | None, letter: str, language: str, details: Mapping[str, str],
+             text: str, letter_date: date, respond_by: date, now: datetime) -> StoredLetter:
+        row = LetterRow(conversation_key=conversation_key, letter_type=letter, language=language,
+                        fields=json.dumps(dict(details), ensure_ascii=False, sort_keys=True), text=text,
+                        letter_date=letter_date, respond_by=respond_by, created_at=now)
+        with Session(self.engine) as session, session.begin():
+            session.add(row)
+            session.flush()
+            return _stored(row)
+
+    def issue_token(self, letter_id: int, now: datetime, days: int) -> str:
+        token = secrets.token_urlsafe(32)
+        with Session(self.engine) as session, session.begin():
+            session.add(DownloadTokenRow(token_hash=_token_hash(token), letter_id=letter_id, created_at=now,
+                                         expires_at=now + timedelta(days=days)))
+        return token
+
+    def by_token(self, token: str, now: datetime) -> TokenLookup:
+        if not token or len(token) > 100:
+            return TokenLookup("unknown")
+        with Session(self.engine) as session:
+            found = session.execute(
+                select(DownloadTokenRow, LetterRow).join(LetterRow, LetterRow.id == DownloadTokenRow.letter_id)
+                .where(DownloadTokenRow.token_hash == _token_hash(token))
+            ).first()
+            if found is None:
+                return TokenLookup("unknown")
+            token_row, letter_row = found
+            if token_row.expires_at <= now:
+                return TokenLookup("expired")
+            return TokenLookup("ok", _stored(letter_row))
+
+    def get(self, letter_id: int) -> StoredLetter | None:
+        with Session(self.engine) as session:
+            row = session.get(LetterRow, letter_id)
+            return _stored(row) if row else None
+
+    def mark_sent(self, letter_id: int, sent_on: date) -> StoredLetter | None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(LetterRow, letter_id)
+            if row is None:
+                return None
+            row.sent_on = sent_on
+            return _stored(row)
+
+
+def _stored(row: LetterRow) -> StoredLetter:
+    return StoredLetter(id=row.id, conversation_key=row.conversation_key, letter=row.letter_type, language=row.language,
+                        details=json.loads(row.fields), text=row.text, letter_date=row.letter_date,
+                        respond_by=row.respond_by, created_at=row.created_at, sent_on=row.sent_on)
