@@ -26,7 +26,7 @@ test: train validate test-unit test-stories test-heldout check-seeds
 
 validate: venv
 	@source scripts/env.sh && .venv/bin/rasa data validate --quiet \
-	    --config config.yml --domain domain.yml --data data
+	    --config config.yml --domain domain --data data
 
 test-unit: train
 	@source scripts/env.sh && source scripts/defaults.sh && .venv/bin/python -m pytest -q

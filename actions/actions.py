@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, Restarted, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.conversation import SMALL_TALK, Conversation, State, Turn
@@ -30,7 +30,7 @@ def _send(turn: Turn, dispatcher: CollectingDispatcher) -> List[EventType]:
         buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
         dispatcher.utter_message(text=reply.text, buttons=buttons or None)
     if turn.restart:
-        return [Restarted()] + _slots(turn.state)
+        return [Restarted(), ActiveLoop(None)] + _slots(turn.state)
     return _slots(turn.state)
 
 
@@ -123,7 +123,9 @@ class ActionCrisis(Action):
         return "action_crisis"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        return _send(CONVERSATION.crisis(_state(tracker), _triage(tracker).get("language") or "en"), dispatcher)
+        events = _send(CONVERSATION.crisis(_state(tracker), _triage(tracker).get("language") or "en"), dispatcher)
+        # A letter in progress can wait: stop asking its questions, keep the answers.
+        return events + [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 class ActionBadInput(Action):

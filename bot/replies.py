@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from bot.advocate import AdvocateJudgement
 from bot.knowledge import Knowledge
@@ -26,6 +26,7 @@ class Button:
 class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default=())
+    custom: Mapping[str, object] | None = None  # structured content a channel can render (a whole letter)
 
 
 def rights_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
@@ -76,7 +77,8 @@ def rights(keys: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
 def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge: Knowledge, language: str) -> Reply:
     lines = [knowledge.message("next_step_intro", language)]
     lines += [knowledge.situations[s].next_step.get(language) for s in situations[:2]]
-    letters = [knowledge.letters[letter].name.get(language) for letter in letters_for(situations, knowledge)[:3]]
+    offered = letters_for(situations, knowledge)[:3]
+    letters = [knowledge.letters[letter].name.get(language) for letter in offered]
     if len(letters) == 1:
         lines.append(knowledge.message("letter_offer_one", language, letter=letters[0]))
     elif letters:
@@ -84,7 +86,9 @@ def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge
         lines.append(knowledge.message("letter_offer_many", language, letters=joined))
     lines.append(knowledge.message("advocate_line", language, level=knowledge.levels[advocate.level].get(language),
                                    reasons=" ".join(advocate.reasons)).strip())
-    return Reply("\n".join(lines))
+    buttons = tuple(Button(knowledge.letters[letter].button.get(language), f'/make_letter{{"letter": "{letter}"}}')
+                    for letter in offered)
+    return Reply("\n".join(lines), buttons)
 
 
 def clarify(choices: Sequence[str], knowledge: Knowledge, language: str) -> Reply:

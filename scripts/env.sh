@@ -15,8 +15,8 @@ venv_key() { hash_files requirements.lock; }  # the lock pins the whole tree
 # trains the intent model, and the resolved packages. (Triage and term patterns load at run time.)
 training_inputs() {
   (cd "$ROOT" && {
-    echo config.yml; echo domain.yml; echo requirements.lock
-    find data -type f -name '*.yml' 
+    echo config.yml; echo requirements.lock
+    find domain data -type f -name '*.yml'
     echo bot/nlu_components.py; echo bot/classifier.py
   })
 }

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Tests never touch the developer's case database: the actions read these when first imported.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="iep-tests-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{_SCRATCH / 'cases.db'}"
+os.environ["IEP_SECRET_FILE"] = str(_SCRATCH / "id.secret")
+os.environ.pop("IEP_ID_SECRET", None)
 
 from bot.knowledge import Knowledge, load_knowledge
 

@@ -1,0 +1,256 @@
+"""Rasa SDK actions for the letters: one form per letter, its validation and questions, the summary,
+making the files, and recording when the letter was sent. Thin: bot.letter_flow decides what is said.
+
+Database work and rendering block, so they run in a worker thread and the action server's event loop
+keeps serving other parents.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from datetime import date, datetime
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import CONVERSATION, _state
+from bot.dates import parse_date
+from bot.knowledge import load_knowledge
+from bot.letter_flow import LetterFlow
+from bot.letter_service import LetterService, stored_as_rendered
+from bot.letters import missing_details
+from bot.replies import Reply
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+KNOWLEDGE = load_knowledge()
+FLOW = LetterFlow(KNOWLEDGE)
+SETTINGS = Settings.from_env()
+SERVICE = LetterService(KNOWLEDGE, SETTINGS)
+STORY_MIN_CHARS = 200  # a "sent it" this long is really a new story: triage it instead
+
+
+def _say(dispatcher: CollectingDispatcher, replies: List[Reply] | tuple[Reply, ...]) -> None:
+    for reply in replies:
+        if reply.custom is not None:
+            dispatcher.utter_message(json_message=dict(reply.custom))
+            continue
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+
+
+def _language(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or "en"
+
+
+def _details(tracker: Tracker) -> Dict[str, Any]:
+    return {field: tracker.get_slot(field) for field in KNOWLEDGE.fields}
+
+
+def _stories(tracker: Tracker) -> List[tuple[str, list]]:
+    """What the parent has told us so far, with the terms the NLU found, oldest first."""
+    return [(e.get("text") or "", (e.get("parse_data") or {}).get("entities") or [])
+            for e in tracker.events if e.get("event") == "user" and not (e.get("text") or "").startswith("/")]
+
+
+def _today() -> date:
+    return date.today()
+
+
+class ActionStartLetter(Action):
+    def name(self) -> Text:
+        return "action_start_letter"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        lang, situations = _language(tracker), list(tracker.get_slot("situations") or [])
+        text = tracker.latest_message.get("text") or ""
+        named = next(tracker.get_latest_entity_values("letter"), None)
+        letter = named if named in KNOWLEDGE.letters else None
+        if letter is None and (tracker.latest_message.get("intent") or {}).get("name") == "continue_letter":
+            letter = tracker.get_slot("letter_type")
+        if letter is None and not text.startswith("/"):
+            letter = FLOW.choose(text, situations)
+        if letter is None:
+            _say(dispatcher, [FLOW.which(situations, lang)])
+            return [SlotSet("letter_type", None)]
+        prefill = FLOW.prefill(letter, situations, _stories(tracker), _details(tracker), lang)
+        _say(dispatcher, [FLOW.start(letter, lang)])
+        return ([SlotSet("letter_type", letter), SlotSet("letter_failures", {}), SlotSet("requested_slot", None)]
+                + [SlotSet(key, value) for key, value in prefill.items()])
+
+
+class AskField(Action, ABC):
+    """`action_ask_<field>`: asks for one detail, unless a retry or an explanation just asked for it."""
+
+    @property
+    @abstractmethod
+    def field(self) -> str: ...
+
+    def name(self) -> Text:
+        return f"action_ask_{self.field}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if (tracker.get_slot("letter_failures") or {}).get(self.field, 0) == 0:
+            _say(dispatcher, [FLOW.ask(self.field, _language(tracker))])
+        return []
+
+
+class LetterFormValidation(FormValidationAction, ABC):
+    """`validate_<letter>_form`: reads the answer to the open question; other details pass through."""
+
+    @property
+    @abstractmethod
+    def letter(self) -> str: ...
+
+    def name(self) -> Text:
+        return f"validate_{self.letter}_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: Dict[Text, Any]) -> List[Text]:
+        return FLOW.fields(self.letter, {"meeting_reason": tracker.get_slot("meeting_reason")})
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: Dict[Text, Any]) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        failures = dict(tracker.get_slot("letter_failures") or {})
+        events: List[EventType] = []
+        for slot, value in tracker.slots_to_validate().items():
+            if slot != requested or slot not in KNOWLEDGE.fields:
+                events.append(SlotSet(slot, value))  # filled from the story or a summary change: already read
+                continue
+            checked = FLOW.check(slot, str(value or ""), failures.get(slot, 0), _language(tracker), _today())
+            _say(dispatcher, checked.replies)
+            failures[slot] = checked.failures
+            events.append(SlotSet(slot, checked.value))
+        return events + [SlotSet("letter_failures", failures)]
+
+
+class ActionLetterSummary(Action):
+    def name(self) -> Text:
+        return "action_letter_summary"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        letter = tracker.get_slot("letter_type")
+        if letter in KNOWLEDGE.letters:
+            _say(dispatcher, [FLOW.summary(letter, _details(tracker), _language(tracker))])
+        return [SlotSet("letter_failures", {})]
+
+
+class ActionChangeField(Action):
+    """Clears one detail so the form asks it again, then the summary comes back."""
+
+    def name(self) -> Text:
+        return "action_change_field"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        letter = tracker.get_slot("letter_type")
+        if letter not in KNOWLEDGE.letters:
+            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", _language(tracker)))])
+            return []
+        field = next(tracker.get_latest_entity_values("field"), None)
+        if field not in FLOW.fields(letter, _details(tracker)):
+            return []  # the form finds nothing to ask and the summary shows again
+        return [SlotSet(field, None), SlotSet("letter_failures", {})]
+
+
+class ActionContinueLetter(Action):
+    def name(self) -> Text:
+        return "action_continue_letter"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        return [SlotSet("letter_failures", {})]
+
+
+class ActionStopLetter(Action):
+    def name(self) -> Text:
+        return "action_stop_letter"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        lang = _language(tracker)
+        if not tracker.active_loop_name:
+            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", lang))])
+            return [ActiveLoop(None)]
+        _say(dispatcher, [Reply(KNOWLEDGE.message("letter_stopped", lang))])
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("letter_failures", {})]
+
+
+class ActionMakeLetter(Action):
+    def name(self) -> Text:
+        return "action_make_letter"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        lang, letter, details = _language(tracker), tracker.get_slot("letter_type"), _details(tracker)
+        if letter not in KNOWLEDGE.letters or missing_details(letter, FLOW.request(
+                letter, details, lang, _today(), SETTINGS.response_school_days).details, KNOWLEDGE):
+            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
+            return []
+        request = FLOW.request(letter, details, lang, _today(), SETTINGS.response_school_days)
+        try:
+            made = await asyncio.to_thread(SERVICE.make, request, tracker.sender_id, datetime.now())
+        except Exception:  # noqa: BLE001 - the parent gets a kind message; the log names the letter type only
+            logger.exception("could not make a %s letter", letter)
+            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_failed", lang))])
+            return []
+        channel = tracker.get_latest_input_channel() or ""
+        _say(dispatcher, FLOW.delivery(made.rendered, made.links, channel, lang) + FLOW.after(letter, request.respond_by, lang))
+        return [SlotSet("letter_id", made.stored.id)]
+
+
+class ActionLetterInParts(Action):
+    def name(self) -> Text:
+        return "action_letter_in_parts"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        lang, letter_id = _language(tracker), tracker.get_slot("letter_id")
+        stored = await asyncio.to_thread(SERVICE.store.get, int(letter_id)) if letter_id else None
+        if stored is None:
+            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
+            return []
+        _say(dispatcher, FLOW.parts(stored_as_rendered(stored).text, lang))
+        return []
+
+
+class ActionLetterSent(Action):
+    def name(self) -> Text:
+        return "action_letter_sent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        lang, letter_id = _language(tracker), tracker.get_slot("letter_id")
+        text = tracker.latest_message.get("text") or ""
+        if len(text) >= STORY_MIN_CHARS:  # a long message is a story, whatever its first words say
+            turn = CONVERSATION.triage(tracker.latest_message.get("triage") or {}, "", _state(tracker))
+            _say(dispatcher, turn.replies)
+            return [SlotSet("situations", list(turn.state.situations)), SlotSet("disclaimer_shown", True)]
+        if not letter_id:
+            _say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
+            return []
+        today = _today()
+        sent_on = today if text.startswith("/") else parse_date(text, today, prefer="past") or today
+        if sent_on > today:
+            _say(dispatcher, [Reply(KNOWLEDGE.message("sent_unclear_date", lang))])
+            return []
+        stored = await asyncio.to_thread(SERVICE.store.mark_sent, int(letter_id), sent_on)
+        if stored is None:
+            _say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
+            return []
+        _say(dispatcher, [FLOW.sent(sent_on, stored.respond_by, lang)])
+        return []
+
+
+class ActionLetterNotSent(Action):
+    def name(self) -> Text:
+        return "action_letter_not_sent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        _say(dispatcher, [Reply(KNOWLEDGE.message("not_sent_yet", _language(tracker)))])
+        return []
+
+
+# One question action per field and one validation action per letter form, named as Rasa expects.
+for _field in KNOWLEDGE.fields:
+    globals()[f"AskField_{_field}"] = type(f"AskField_{_field}", (AskField,), {"field": _field})
+for _letter in KNOWLEDGE.letters:
+    globals()[f"Validate_{_letter}"] = type(f"Validate_{_letter}", (LetterFormValidation,), {"letter": _letter})
