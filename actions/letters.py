@@ -16,7 +16,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import CONVERSATION, _state
+from actions.actions import CONVERSATION, _send, _state
 from bot.dates import parse_date
 from bot.knowledge import load_knowledge
 from bot.letter_flow import LetterFlow
@@ -30,7 +30,7 @@ KNOWLEDGE = load_knowledge()
 FLOW = LetterFlow(KNOWLEDGE)
 SETTINGS = Settings.from_env()
 SERVICE = LetterService(KNOWLEDGE, SETTINGS)
-STORY_MIN_CHARS = 200  # a "sent it" this long is really a new story: triage it instead
+STORY_MIN_CHARS = 200  # a "sent it" this long is really a new story
 
 
 def _say(dispatcher: CollectingDispatcher, replies: List[Reply] | tuple[Reply, ...]) -> None:
@@ -67,6 +67,9 @@ class ActionStartLetter(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         lang, situations = _language(tracker), list(tracker.get_slot("situations") or [])
         text = tracker.latest_message.get("text") or ""
+        if not text.startswith("/") and len(text) >= STORY_MIN_CHARS:  # a story that ends "can you write to them?"
+            turn = CONVERSATION.triage(tracker.latest_message.get("triage") or {}, "", _state(tracker))
+            return _send(turn, dispatcher) + [SlotSet("letter_type", None)]
         named = next(tracker.get_latest_entity_values("letter"), None)
         letter = named if named in KNOWLEDGE.letters else None
         if letter is None and (tracker.latest_message.get("intent") or {}).get("name") == "continue_letter":
@@ -111,6 +114,10 @@ class LetterFormValidation(FormValidationAction, ABC):
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: Dict[Text, Any]) -> List[Text]:
         return FLOW.fields(self.letter, {"meeting_reason": tracker.get_slot("meeting_reason")})
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: Dict[Text, Any]) -> List[EventType]:
+        return []  # every detail is the text of the answer (from_text in the domain): nothing custom to extract
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: Dict[Text, Any]) -> List[EventType]:
@@ -220,10 +227,10 @@ class ActionLetterSent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         lang, letter_id = _language(tracker), tracker.get_slot("letter_id")
         text = tracker.latest_message.get("text") or ""
-        if len(text) >= STORY_MIN_CHARS:  # a long message is a story, whatever its first words say
-            turn = CONVERSATION.triage(tracker.latest_message.get("triage") or {}, "", _state(tracker))
-            _say(dispatcher, turn.replies)
-            return [SlotSet("situations", list(turn.state.situations)), SlotSet("disclaimer_shown", True)]
+        typed = not text.startswith("/")
+        # A long message, or "I sent ..." with no letter made here, is a story: triage it.
+        if typed and (len(text) >= STORY_MIN_CHARS or not letter_id):
+            return _send(CONVERSATION.triage(tracker.latest_message.get("triage") or {}, "", _state(tracker)), dispatcher)
         if not letter_id:
             _say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
             return []

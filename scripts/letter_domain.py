@@ -1,4 +1,5 @@
-"""Writes the Rasa side of the letters from the knowledge base: domain/letters.yml and data/letters/rules.yml.
+"""Writes the Rasa side of the letters from the knowledge base: domain/letters.yml, data/letters/rules.yml
+and the story tests tests/stories/test_letters.yml.
 
 Forms, slots and rules follow letters.yml, so a new letter or field is added in one place. Run
 `.venv/bin/python scripts/letter_domain.py` after changing letters.yml; a test fails when the files are stale.
@@ -92,13 +93,86 @@ class _PlainDumper(yaml.SafeDumper):
         return True
 
 
+# Story tests: every letter's form from start to sent date, and the unhappy paths on one letter.
+# Answers are given as intents only: `rasa test core` checks the next action, and the forms read
+# the answer's text whatever its intent (slot values here are the ones the actions would set).
+STORY_SITUATION = {"meeting_request": "stalled_progress"}
+
+
+def _form_steps(letter: str, fields: list[str], first_request: bool = True) -> list[dict]:
+    name = form(letter)
+    steps: list[dict] = [{"action": name}, {"active_loop": name}]
+    steps.append({"slot_was_set": [{"requested_slot": fields[0]}]})
+    for number, field in enumerate(fields):
+        steps += [{"intent": "share_background"}, {"action": name}, {"slot_was_set": [{field: f"answer {number + 1}"}]}]
+        if number + 1 < len(fields):
+            steps.append({"slot_was_set": [{"requested_slot": fields[number + 1]}]})
+    steps += [{"active_loop": None}, {"slot_was_set": [{"requested_slot": None}]}, {"action": "action_letter_summary"}]
+    return steps
+
+
+def _start(letter: str) -> list[dict]:
+    return [{"user": f'/make_letter{{"letter": "{letter}"}}', "intent": "make_letter"},
+            {"action": "action_start_letter"}, {"slot_was_set": [{"letter_type": letter}]}]
+
+
+def story_tests(knowledge: Knowledge) -> dict:
+    from bot.letters import letter_fields
+
+    stories = []
+    for letter in knowledge.letters:
+        reason = "lack_of_progress" if letter == "meeting_request" else None
+        fields = [f for f in letter_fields(letter, reason, knowledge) if f != "meeting_reason"]
+        steps = _start(letter)
+        if reason:
+            steps.append({"slot_was_set": [{"meeting_reason": reason}]})
+        steps += _form_steps(letter, fields)
+        steps += [{"user": "/confirm_letter", "intent": "confirm_letter"}, {"action": "action_make_letter"},
+                  {"slot_was_set": [{"letter_id": 1}]},
+                  {"user": "/letter_sent", "intent": "letter_sent"}, {"action": "action_letter_sent"}]
+        stories.append({"story": f"{letter}: every question, summary, letter, sent date", "steps": steps})
+    name = form("pwn_request")
+    fields = letter_fields("pwn_request", None, knowledge)
+    stories += [
+        {"story": "which letter? then the chosen one starts", "steps": [
+            {"user": "/make_letter", "intent": "make_letter"}, {"action": "action_start_letter"},
+            {"slot_was_set": [{"letter_type": None}]}] + _start("pwn_request") + [
+            {"action": name}, {"active_loop": name}, {"slot_was_set": [{"requested_slot": fields[0]}]}]},
+        {"story": "stop mid-letter, then pick up again", "steps": _start("pwn_request") + [
+            {"action": name}, {"active_loop": name}, {"slot_was_set": [{"requested_slot": fields[0]}]},
+            {"user": "/stop_letter", "intent": "stop_letter"}, {"action": "action_stop_letter"}, {"active_loop": None},
+            {"user": "/continue_letter", "intent": "continue_letter"}, {"action": "action_start_letter"},
+            {"slot_was_set": [{"letter_type": "pwn_request"}]}, {"action": name}, {"active_loop": name}]},
+        {"story": "keep going after the explanation", "steps": _start("pwn_request") + [
+            {"action": name}, {"active_loop": name}, {"slot_was_set": [{"requested_slot": fields[0]}]},
+            {"user": "/continue_letter", "intent": "continue_letter"}, {"action": "action_continue_letter"},
+            {"action": name}, {"active_loop": name}]},
+        {"story": "danger mid-letter comes first and the letter waits", "steps": _start("pwn_request") + [
+            {"action": name}, {"active_loop": name}, {"slot_was_set": [{"requested_slot": fields[0]}]},
+            {"user": "I can't do this anymore, I want to kill myself", "intent": "crisis"}, {"action": "action_crisis"},
+            {"active_loop": None}]},
+        {"story": "change one detail from the summary", "steps": _start("follow_up")
+            + _form_steps("follow_up", letter_fields("follow_up", None, knowledge)) + [
+            {"user": '/change_field{"field": "school"}', "intent": "change_field"}, {"action": "action_change_field"},
+            {"slot_was_set": [{"school": None}]}, {"action": form("follow_up")}, {"active_loop": form("follow_up")},
+            {"slot_was_set": [{"requested_slot": "school"}]}, {"intent": "share_background"}, {"action": form("follow_up")},
+            {"slot_was_set": [{"school": "Lincoln Elementary"}]}, {"active_loop": None},
+            {"slot_was_set": [{"requested_slot": None}]}, {"action": "action_letter_summary"}]},
+        {"story": "send the letter text in parts, then not sent yet", "steps": [
+            {"user": "/letter_in_parts", "intent": "letter_in_parts"}, {"action": "action_letter_in_parts"},
+            {"user": "/letter_not_sent", "intent": "letter_not_sent"}, {"action": "action_letter_not_sent"}]},
+    ]
+    return {"version": "3.1", "stories": stories}
+
+
 def render(data: dict) -> str:
     return HEADER + yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def outputs(knowledge: Knowledge) -> dict[Path, str]:
     return {ROOT / "domain" / "letters.yml": render(domain(knowledge)),
-            ROOT / "data" / "letters" / "rules.yml": render(rules(knowledge))}
+            ROOT / "data" / "letters" / "rules.yml": render(rules(knowledge)),
+            ROOT / "tests" / "stories" / "test_letters.yml": render(story_tests(knowledge))}
 
 
 def main() -> None:
