@@ -35,11 +35,18 @@ class Settings:
         if env.get("IEP_ID_SECRET"):
             return env["IEP_ID_SECRET"].encode("utf-8")
         path = Path(self.secret_file)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32), encoding="utf-8")
-            path.chmod(0o600)
-        return path.read_text(encoding="utf-8").strip().encode("utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # created owner-only in one step; if two processes race, the first one's key wins
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.write(secrets.token_hex(32))
+        secret = path.read_text(encoding="utf-8").strip()
+        if not secret:
+            raise SettingsError(f"{path} is empty: delete it to make a new key, or set IEP_ID_SECRET")
+        return secret.encode("utf-8")
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

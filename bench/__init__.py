@@ -1,0 +1,1 @@
+"""Benchmarks: scripts to run by hand, not tests (see bench/README.md)."""
