@@ -66,10 +66,15 @@ def run_letter(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 
 def read_details(letter: str, raw: object, knowledge: Knowledge, today: date) -> dict[str, str]:
     if not isinstance(raw, dict):
-        raise DetailsError("the details file must hold one JSON object, like {'{"parent_name": "Ana Ruiz"}'}")
+        raise DetailsError('the details file must hold one JSON object, like {"parent_name": "Ana Ruiz"}')
     unknown = sorted(k for k in raw if k not in knowledge.fields)
     if unknown:
         raise DetailsError(f"unknown detail(s): {', '.join(unknown)} (see --fields {letter})")
+    reason = raw.get("meeting_reason") if letter == "meeting_request" else None
+    usable = set(LetterFlow(knowledge).fields(letter, {"meeting_reason": reason}))
+    unused = sorted(k for k in raw if k not in usable)
+    if unused:  # saying so beats a letter that quietly leaves out what the volunteer typed
+        raise DetailsError(f"{letter} does not use: {', '.join(unused)} (see --fields {letter})")
     details: dict[str, str] = {}
     for key, value in raw.items():
         if value is None or (isinstance(value, str) and not value.strip()):

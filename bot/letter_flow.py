@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Mapping, Sequence
 
-from bot.dates import add_school_days, format_date
+from bot.dates import add_school_days, format_date, is_school_day
 from bot.details import details_from_story, read_answer
 from bot.knowledge import Knowledge
 from bot.letters import LetterRequest, RenderedLetter, letter_fields, reason_for
@@ -145,6 +145,8 @@ class LetterFlow:
         meeting = clean.get("meeting_date")
         if meeting and letter in ("records_request", "advocate_attendance_notice"):
             before = date.fromisoformat(meeting) - timedelta(days=1)
+            while not is_school_day(before) and before > today:  # the school day before the meeting
+                before -= timedelta(days=1)
             respond_by = max(min(respond_by, before), today + timedelta(days=1))
         return LetterRequest(letter, clean, today, respond_by, language)
 

@@ -18,12 +18,13 @@ from bot.dates import format_date
 from bot.knowledge import Knowledge
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-LONG_TEXT_LIMIT = 6000  # a long story still fits; anything longer is cut at a paragraph, never silently
+LONG_TEXT_LIMIT = 6000  # a long story still fits; anything longer ends at its last whole paragraph or sentence
 SHORT_TEXT_LIMIT = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # not allowed in DOCX XML
 # Emoji (pictographs beyond the basic plane, their joiners, variation selectors and skin tones) are
 # left out of letters: the PDF fonts cannot draw them, and every format must carry the same words.
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\U00002600-\U000027BF\u200d\ufe0e\ufe0f\U000E0020-\U000E007F]")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\u3030\u303d\u3297\u3299"
+                    "\u200d\u20e3\ufe0e\ufe0f\U000E0020-\U000E007F]")
 
 
 class LetterError(ValueError):
@@ -60,10 +61,20 @@ def clean_value(value: object, long_text: bool = False) -> str:
     """A parent's answer made safe for every format: no control characters, tidy spaces, a sane length."""
     text = _EMOJI.sub("", _CONTROL.sub("", str(value or ""))).replace("\r\n", "\n").replace("\r", "\n")
     if not long_text:
-        return " ".join(text.split())[:SHORT_TEXT_LIMIT]
+        return _shorten(" ".join(text.split()), SHORT_TEXT_LIMIT, (" ",))
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
-    lines = "\n\n".join(p for p in paragraphs if p)
-    return lines[:LONG_TEXT_LIMIT].rstrip()
+    return _shorten("\n\n".join(p for p in paragraphs if p), LONG_TEXT_LIMIT, ("\n\n", ". ", " "))
+
+
+def _shorten(text: str, limit: int, breaks: Sequence[str]) -> str:
+    """`text` if it fits; otherwise cut at the last paragraph, sentence or word break that fits."""
+    if len(text) <= limit:
+        return text
+    for mark in breaks:
+        cut = text.rfind(mark, 0, limit)
+        if cut > limit // 2:
+            return text[: cut + (1 if mark == ". " else 0)].rstrip()
+    return text[:limit].rstrip()
 
 
 def letter_fields(letter: str, reason: str | None, knowledge: Knowledge) -> list[str]:
@@ -87,9 +98,10 @@ def reason_for(situations: Sequence[str], knowledge: Knowledge) -> str | None:
 
 
 def missing_details(letter: str, details: Mapping[str, str], knowledge: Knowledge) -> list[str]:
+    """Required fields with nothing left once cleaned (an emoji-only name is no name)."""
     reason = details.get("meeting_reason") or None
-    return [f for f in letter_fields(letter, reason, knowledge)
-            if not knowledge.fields[f].optional and not str(details.get(f) or "").strip()]
+    return [f for f in letter_fields(letter, reason, knowledge) if not knowledge.fields[f].optional
+            and not clean_value(details.get(f), knowledge.fields[f].kind == "long_text").strip()]
 
 
 class LetterWriter:
@@ -141,7 +153,7 @@ class LetterWriter:
 
         recipient = details["recipient"] or letter.recipient.get(lang)
         return {
-            "d": details, "reason": reason, "language": lang, "cite": cite, "urgent": _is_yes(details.get("urgent")),
+            "d": details, "child": details["child_name"].split()[0], "reason": reason, "language": lang, "cite": cite, "urgent": _is_yes(details.get("urgent")),
             "recipient": recipient, "salutation": recipient.split(",")[0].strip(),
             "letter_date": format_date(request.letter_date, lang), "respond_by": format_date(request.respond_by, lang),
         }

@@ -125,14 +125,16 @@ def _letters(data: Mapping[str, Any], rights: Mapping[str, Right], fields: Mappi
             fields=_list(entry.get("fields"), f"{where}, fields"),
             aliases=tuple(str(a).lower() for a in _list([str(a) for a in entry.get("aliases") or []], f"{where}, aliases")),
         )
-        for right in letter.basis:
-            if right not in rights:
-                raise KnowledgeError(f"{where}: right '{right}' is not in rights.yml")
-        for name in letter.fields:
-            if name not in fields:
-                raise KnowledgeError(f"{where}: field '{name}' is not in the fields of letters.yml")
+        _known(where, "right", letter.basis, rights, "rights.yml")
+        _known(where, "field", letter.fields, fields, "the fields of letters.yml")
         letters[key] = letter
     return letters
+
+
+def _known(where: str, what: str, names: tuple[str, ...], known: Mapping[str, Any], source: str) -> None:
+    for name in names:
+        if name not in known:
+            raise KnowledgeError(f"{where}: {what} '{name}' is not in {source}")
 
 
 def _reasons(data: Mapping[str, Any], fields: Mapping[str, LetterField], rights: Mapping[str, Right]) -> dict[str, MeetingReason]:
@@ -143,12 +145,8 @@ def _reasons(data: Mapping[str, Any], fields: Mapping[str, LetterField], rights:
                                label=_texts(entry.get("label"), f"{where}, label"),
                                basis=_list(entry.get("basis"), f"{where}, basis"),
                                fields=_list(entry.get("fields"), f"{where}, fields"))
-        for name in reason.fields:
-            if name not in fields:
-                raise KnowledgeError(f"{where}: field '{name}' is not in the fields of letters.yml")
-        for right in reason.basis:
-            if right not in rights:
-                raise KnowledgeError(f"{where}: right '{right}' is not in rights.yml")
+        _known(where, "field", reason.fields, fields, "the fields of letters.yml")
+        _known(where, "right", reason.basis, rights, "rights.yml")
         reasons[key] = reason
     return reasons
 
