@@ -4,7 +4,7 @@ The knowledge is read once when the action server imports this module; no action
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.conversation import SMALL_TALK, Conversation, State, Turn
 from bot.knowledge import load_knowledge
+from bot.replies import Reply
 
 CONVERSATION = Conversation(load_knowledge())
 
@@ -25,10 +26,18 @@ def _state(tracker: Tracker) -> State:
     )
 
 
-def _send(turn: Turn, dispatcher: CollectingDispatcher) -> List[EventType]:
-    for reply in turn.replies:
+def say(dispatcher: CollectingDispatcher, replies: Sequence[Reply]) -> None:
+    """Sends replies: text with quick-reply buttons, or structured content (a whole letter) as custom JSON."""
+    for reply in replies:
+        if reply.custom is not None:
+            dispatcher.utter_message(json_message=dict(reply.custom))
+            continue
         buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
         dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+
+
+def _send(turn: Turn, dispatcher: CollectingDispatcher) -> List[EventType]:
+    say(dispatcher, turn.replies)
     if turn.restart:
         return [Restarted(), ActiveLoop(None)] + _slots(turn.state)
     return _slots(turn.state)

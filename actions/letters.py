@@ -16,7 +16,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import CONVERSATION, _send, _state
+from actions.actions import CONVERSATION, _send, _state, say
 from bot.dates import parse_date
 from bot.knowledge import load_knowledge
 from bot.letter_flow import LetterFlow
@@ -31,15 +31,6 @@ FLOW = LetterFlow(KNOWLEDGE)
 SETTINGS = Settings.from_env()
 SERVICE = LetterService(KNOWLEDGE, SETTINGS)
 STORY_MIN_CHARS = 200  # a "sent it" this long is really a new story
-
-
-def _say(dispatcher: CollectingDispatcher, replies: List[Reply] | tuple[Reply, ...]) -> None:
-    for reply in replies:
-        if reply.custom is not None:
-            dispatcher.utter_message(json_message=dict(reply.custom))
-            continue
-        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-        dispatcher.utter_message(text=reply.text, buttons=buttons or None)
 
 
 def _language(tracker: Tracker) -> str:
@@ -77,10 +68,10 @@ class ActionStartLetter(Action):
         if letter is None and not text.startswith("/"):
             letter = FLOW.choose(text, situations)
         if letter is None:
-            _say(dispatcher, [FLOW.which(situations, lang)])
+            say(dispatcher, [FLOW.which(situations, lang)])
             return [SlotSet("letter_type", None)]
         prefill = FLOW.prefill(letter, situations, _stories(tracker), _details(tracker), lang)
-        _say(dispatcher, [FLOW.start(letter, lang)])
+        say(dispatcher, [FLOW.start(letter, lang)])
         return ([SlotSet("letter_type", letter), SlotSet("letter_failures", {}), SlotSet("requested_slot", None)]
                 + [SlotSet(key, value) for key, value in prefill.items()])
 
@@ -97,7 +88,7 @@ class AskField(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if (tracker.get_slot("letter_failures") or {}).get(self.field, 0) == 0:
-            _say(dispatcher, [FLOW.ask(self.field, _language(tracker))])
+            say(dispatcher, [FLOW.ask(self.field, _language(tracker))])
         return []
 
 
@@ -129,7 +120,7 @@ class LetterFormValidation(FormValidationAction, ABC):
                 events.append(SlotSet(slot, value))  # filled from the story or a summary change: already read
                 continue
             checked = FLOW.check(slot, str(value or ""), failures.get(slot, 0), _language(tracker), _today())
-            _say(dispatcher, checked.replies)
+            say(dispatcher, checked.replies)
             failures[slot] = checked.failures
             events.append(SlotSet(slot, checked.value))
         return events + [SlotSet("letter_failures", failures)]
@@ -142,7 +133,7 @@ class ActionLetterSummary(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         letter = tracker.get_slot("letter_type")
         if letter in KNOWLEDGE.letters:
-            _say(dispatcher, [FLOW.summary(letter, _details(tracker), _language(tracker))])
+            say(dispatcher, [FLOW.summary(letter, _details(tracker), _language(tracker))])
         return [SlotSet("letter_failures", {})]
 
 
@@ -155,7 +146,7 @@ class ActionChangeField(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         letter = tracker.get_slot("letter_type")
         if letter not in KNOWLEDGE.letters:
-            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", _language(tracker)))])
+            say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", _language(tracker)))])
             return []
         field = next(tracker.get_latest_entity_values("field"), None)
         if field not in FLOW.fields(letter, _details(tracker)):
@@ -178,9 +169,9 @@ class ActionStopLetter(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         lang = _language(tracker)
         if not tracker.active_loop_name:
-            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", lang))])
+            say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", lang))])
             return [ActiveLoop(None)]
-        _say(dispatcher, [Reply(KNOWLEDGE.message("letter_stopped", lang))])
+        say(dispatcher, [Reply(KNOWLEDGE.message("letter_stopped", lang))])
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("letter_failures", {})]
 
 
@@ -189,20 +180,20 @@ class ActionMakeLetter(Action):
         return "action_make_letter"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        lang, letter, details = _language(tracker), tracker.get_slot("letter_type"), _details(tracker)
-        if letter not in KNOWLEDGE.letters or missing_details(letter, FLOW.request(
-                letter, details, lang, _today(), SETTINGS.response_school_days).details, KNOWLEDGE):
-            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
+        lang, letter = _language(tracker), tracker.get_slot("letter_type")
+        request = (FLOW.request(letter, _details(tracker), lang, _today(), SETTINGS.response_school_days)
+                   if letter in KNOWLEDGE.letters else None)
+        if request is None or missing_details(letter, request.details, KNOWLEDGE):
+            say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
             return []
-        request = FLOW.request(letter, details, lang, _today(), SETTINGS.response_school_days)
         try:
             made = await asyncio.to_thread(SERVICE.make, request, tracker.sender_id, datetime.now())
         except Exception:  # noqa: BLE001 - the parent gets a kind message; the log names the letter type only
             logger.exception("could not make a %s letter", letter)
-            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_failed", lang))])
+            say(dispatcher, [Reply(KNOWLEDGE.message("letter_failed", lang))])
             return []
         channel = tracker.get_latest_input_channel() or ""
-        _say(dispatcher, FLOW.delivery(made.rendered, made.links, channel, lang) + FLOW.after(letter, request.respond_by, lang))
+        say(dispatcher, FLOW.delivery(made.rendered, made.links, channel, lang) + FLOW.after(letter, request.respond_by, lang))
         return [SlotSet("letter_id", made.stored.id)]
 
 
@@ -214,9 +205,9 @@ class ActionLetterInParts(Action):
         lang, letter_id = _language(tracker), tracker.get_slot("letter_id")
         stored = await asyncio.to_thread(SERVICE.store.get, int(letter_id)) if letter_id else None
         if stored is None:
-            _say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
+            say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
             return []
-        _say(dispatcher, FLOW.parts(stored_as_rendered(stored).text, lang))
+        say(dispatcher, FLOW.parts(stored_as_rendered(stored).text, lang))
         return []
 
 
@@ -232,18 +223,18 @@ class ActionLetterSent(Action):
         if typed and (len(text) >= STORY_MIN_CHARS or not letter_id):
             return _send(CONVERSATION.triage(tracker.latest_message.get("triage") or {}, "", _state(tracker)), dispatcher)
         if not letter_id:
-            _say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
+            say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
             return []
         today = _today()
         sent_on = today if text.startswith("/") else parse_date(text, today, prefer="past") or today
         if sent_on > today:
-            _say(dispatcher, [Reply(KNOWLEDGE.message("sent_unclear_date", lang))])
+            say(dispatcher, [Reply(KNOWLEDGE.message("sent_unclear_date", lang))])
             return []
         stored = await asyncio.to_thread(SERVICE.store.mark_sent, int(letter_id), sent_on)
         if stored is None:
-            _say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
+            say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
             return []
-        _say(dispatcher, [FLOW.sent(sent_on, stored.respond_by, lang)])
+        say(dispatcher, [FLOW.sent(sent_on, stored.respond_by, lang)])
         return []
 
 
@@ -252,7 +243,7 @@ class ActionLetterNotSent(Action):
         return "action_letter_not_sent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        _say(dispatcher, [Reply(KNOWLEDGE.message("not_sent_yet", _language(tracker)))])
+        say(dispatcher, [Reply(KNOWLEDGE.message("not_sent_yet", _language(tracker)))])
         return []
 
 

@@ -66,6 +66,4 @@ class LetterService:
 
 def stored_as_rendered(stored: StoredLetter) -> RenderedLetter:
     """The files come from the stored text itself, so a download always matches what the parent was shown."""
-    paragraphs = tuple(stored.text.split("\n\n"))
-    subject = paragraphs[0].split(":", 1)[-1].strip()
-    return RenderedLetter(stored.letter, stored.language, subject, paragraphs, stored.text)
+    return RenderedLetter.from_text(stored.letter, stored.language, stored.text)

@@ -56,6 +56,12 @@ class RenderedLetter:
     paragraphs: tuple[str, ...]  # the first is the subject line; lines inside a paragraph are kept
     text: str = field(repr=False)  # what the parent pastes into an email
 
+    @classmethod
+    def from_text(cls, letter: str, language: str, text: str) -> "RenderedLetter":
+        """Paragraphs and subject back from the text (the layout puts "Subject: ..." first)."""
+        paragraphs = tuple(text.split("\n\n"))
+        return cls(letter, language, paragraphs[0].split(":", 1)[-1].strip(), paragraphs, text)
+
 
 def clean_value(value: object, long_text: bool = False) -> str:
     """A parent's answer made safe for every format: no control characters, tidy spaces, a sane length."""
@@ -125,10 +131,7 @@ class LetterWriter:
             raise LetterError(f"unknown meeting reason '{reason}'")
         template = self._template(request)
         context = self._context(request, reason)
-        text = _tidy(template.render(context))
-        paragraphs = tuple(text.split("\n\n"))
-        subject = paragraphs[0].split(":", 1)[1].strip()
-        return RenderedLetter(request.letter, request.language, subject, paragraphs, text)
+        return RenderedLetter.from_text(request.letter, request.language, _tidy(template.render(context)))
 
     def _template(self, request: LetterRequest):
         for language in (request.language, "en"):
