@@ -38,9 +38,10 @@ class LetterService:
         self.writer = LetterWriter(knowledge)
         self.files = LetterFiles()
         self.store = LetterStore(engine or make_engine(settings.database_url))
+        self._secret = settings.id_secret()  # read once at start-up, not on every letter
 
     def key(self, conversation_id: str | None) -> str | None:
-        return conversation_key(conversation_id, self.settings.id_secret()) if conversation_id else None
+        return conversation_key(conversation_id, self._secret) if conversation_id else None
 
     def make(self, request: LetterRequest, conversation_id: str | None, now: datetime) -> MadeLetter:
         rendered = self.writer.render(request)
