@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 
 class SettingsError(ValueError):
@@ -19,6 +20,11 @@ class Settings:
     link_days: int = 30  # how long a download link works
     response_school_days: int = 10  # the reply date a letter asks for
     secret_file: str = "var/id.secret"  # keys the one-way hash of conversation ids
+    data_key_file: str = "var/data.key"  # seals the few stored values that can reach a person
+    rasa_url: str = "http://127.0.0.1:5005"  # where the reminder worker wakes conversations
+    rasa_jwt_secret_file: str = "var/rasa-jwt.secret"  # signs the worker's calls to the Rasa HTTP API
+    retention_days: int = 90  # cases inactive this long are purged
+    reminder_poll_seconds: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -28,25 +34,47 @@ class Settings:
             link_days=_whole_number(env, "IEP_LINK_DAYS", cls.link_days, 1, 365),
             response_school_days=_whole_number(env, "IEP_RESPONSE_SCHOOL_DAYS", cls.response_school_days, 1, 60),
             secret_file=env.get("IEP_SECRET_FILE") or cls.secret_file,
+            data_key_file=env.get("IEP_DATA_KEY_FILE") or cls.data_key_file,
+            rasa_url=(env.get("RASA_URL") or cls.rasa_url).rstrip("/"),
+            rasa_jwt_secret_file=env.get("IEP_RASA_JWT_SECRET_FILE") or cls.rasa_jwt_secret_file,
+            retention_days=_whole_number(env, "IEP_RETENTION_DAYS", cls.retention_days, 1, 3650),
+            reminder_poll_seconds=_whole_number(env, "IEP_REMINDER_POLL_SECONDS", cls.reminder_poll_seconds, 1, 3600),
         )
 
     def id_secret(self, env: Mapping[str, str] = os.environ) -> bytes:
         """IEP_ID_SECRET if set; otherwise a random key kept in `secret_file`, made on first use."""
-        if env.get("IEP_ID_SECRET"):
-            return env["IEP_ID_SECRET"].encode("utf-8")
-        path = Path(self.secret_file)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:  # created owner-only in one step; if two processes race, the first one's key wins
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-                out.write(secrets.token_hex(32))
+        return _secret(env, "IEP_ID_SECRET", self.secret_file, lambda: secrets.token_hex(32))
+
+    def data_keys(self, env: Mapping[str, str] = os.environ) -> list[bytes]:
+        """Fernet keys, newest first: IEP_DATA_KEYS (comma-separated) if set, else one kept in `data_key_file`."""
+        from cryptography.fernet import Fernet
+
+        raw = _secret(env, "IEP_DATA_KEYS", self.data_key_file, lambda: Fernet.generate_key().decode("ascii"))
+        return [key.strip().encode("ascii") for key in raw.decode("ascii").split(",") if key.strip()]
+
+    def rasa_jwt_secret(self, env: Mapping[str, str] = os.environ) -> bytes:
+        return _secret(env, "IEP_RASA_JWT_SECRET", self.rasa_jwt_secret_file, lambda: secrets.token_hex(32))
+
+
+def _secret(env: Mapping[str, str], variable: str, file: str, make: Callable[[], str]) -> bytes:
+    """The value of `variable` if set; otherwise one kept in `file`, created owner-only on first use."""
+    if env.get(variable):
+        return env[variable].encode("utf-8")
+    path = Path(file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # created owner-only in one step; if two processes race, the first one's key wins
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(make())
+    for _ in range(50):  # the winner of a race may not have written yet
         secret = path.read_text(encoding="utf-8").strip()
-        if not secret:
-            raise SettingsError(f"{path} is empty: delete it to make a new key, or set IEP_ID_SECRET")
-        return secret.encode("utf-8")
+        if secret:
+            return secret.encode("utf-8")
+        time.sleep(0.01)
+    raise SettingsError(f"{path} is empty: delete it to make a new key, or set {variable}")
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

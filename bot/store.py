@@ -1,4 +1,4 @@
-"""The case database: an audit copy of every letter made, and the download tokens that point at it.
+"""Letters in the case database: an audit copy of every letter made, and the download tokens that point at it.
 
 SQLAlchemy 1.4 written 2.0-style (future engine, `select()`, one short session per call). Calls
 block, so async code runs them in a worker thread (`asyncio.to_thread`).
@@ -11,36 +11,13 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Mapping
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Text, create_engine, event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-Base = declarative_base()
-
-
-class LetterRow(Base):
-    __tablename__ = "letters"
-    id = Column(Integer, primary_key=True)
-    conversation_key = Column(String(64), index=True)  # one-way hash; None for letters made in the CLI
-    letter_type = Column(String(40), nullable=False)
-    language = Column(String(8), nullable=False)
-    fields = Column(Text, nullable=False)  # JSON: the details exactly as the letter used them
-    text = Column(Text, nullable=False)  # the rendered letter, exactly as the parent got it
-    letter_date = Column(Date, nullable=False)
-    respond_by = Column(Date, nullable=False)
-    created_at = Column(DateTime, nullable=False)
-    sent_on = Column(Date)
-
-
-class DownloadTokenRow(Base):
-    __tablename__ = "download_tokens"
-    token_hash = Column(String(64), primary_key=True)  # only the hash is kept: a database leak gives no links
-    letter_id = Column(Integer, ForeignKey("letters.id", ondelete="CASCADE"), nullable=False, index=True)
-    created_at = Column(DateTime, nullable=False)
-    expires_at = Column(DateTime, nullable=False)
+# The tables and the engine live in bot.schema; re-exported here for the letter code and its tests.
+from bot.schema import DownloadTokenRow, LetterRow, make_engine  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -55,6 +32,7 @@ class StoredLetter:
     respond_by: date
     created_at: datetime
     sent_on: date | None
+    answered_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -70,23 +48,6 @@ def conversation_key(conversation_id: str, secret: bytes) -> str:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def make_engine(url: str) -> Engine:
-    # hide_parameters: even with SQL logging on, letter text and names never reach a log line.
-    engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
-        if engine.url.database and engine.url.database != ":memory:":
-            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(connection, _record):  # cascades and concurrent readers
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-    Base.metadata.create_all(engine)
-    return engine
 
 
 class LetterStore:
@@ -142,4 +103,5 @@ class LetterStore:
 def _stored(row: LetterRow) -> StoredLetter:
     return StoredLetter(id=row.id, conversation_key=row.conversation_key, letter=row.letter_type, language=row.language,
                         details=json.loads(row.fields), text=row.text, letter_date=row.letter_date,
-                        respond_by=row.respond_by, created_at=row.created_at, sent_on=row.sent_on)
+                        respond_by=row.respond_by, created_at=row.created_at, sent_on=row.sent_on,
+                        answered_on=row.answered_on)

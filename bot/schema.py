@@ -1,0 +1,149 @@
+"""The case database's tables, its engine, and its migrations (Alembic, in bot/migrations).
+
+SQLAlchemy 1.4 written 2.0-style. Conversation ids are never stored: every row is keyed by a
+keyed one-way hash of the id. The one place an address is kept (where a reminder must reach the
+parent) is sealed with the data key (bot/sealing.py).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        create_engine, event, inspect)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+FIRST_REVISION = "0001"  # the schema the letters issue created with create_all, before migrations
+
+
+class StoreError(RuntimeError):
+    """The case database cannot be used (unreachable, or at a schema this code does not know)."""
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    key = Column(String(64), primary_key=True)  # keyed hash of the conversation id
+    language = Column(String(8), nullable=False)
+    state_code = Column(String(2))  # USPS code, only if the parent told us
+    channel = Column(String(20))
+    reminders_off = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False)
+    last_active_at = Column(DateTime, nullable=False, index=True)
+
+
+class CaseSituationRow(Base):
+    __tablename__ = "case_situations"
+    case_key = Column(String(64), ForeignKey("cases.key", ondelete="CASCADE"), primary_key=True)
+    situation = Column(String(40), primary_key=True)
+    first_seen = Column(DateTime, nullable=False)
+
+
+class LetterRow(Base):
+    __tablename__ = "letters"
+    id = Column(Integer, primary_key=True)
+    conversation_key = Column(String(64), index=True)  # one-way hash; None for letters made in the CLI
+    letter_type = Column(String(40), nullable=False)
+    language = Column(String(8), nullable=False)
+    fields = Column(Text, nullable=False)  # JSON: the details exactly as the letter used them
+    text = Column(Text, nullable=False)  # the rendered letter, exactly as the parent got it
+    letter_date = Column(Date, nullable=False)
+    respond_by = Column(Date, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    sent_on = Column(Date)
+    answered_on = Column(Date)  # the parent told us the school answered
+
+
+class DownloadTokenRow(Base):
+    __tablename__ = "download_tokens"
+    token_hash = Column(String(64), primary_key=True)  # only the hash is kept: a database leak gives no links
+    letter_id = Column(Integer, ForeignKey("letters.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)
+
+
+class DeadlineRow(Base):
+    __tablename__ = "deadlines"
+    id = Column(Integer, primary_key=True)
+    case_key = Column(String(64), ForeignKey("cases.key", ondelete="CASCADE"), nullable=False, index=True)
+    rule = Column(String(40), nullable=False)
+    kind = Column(String(30), nullable=False)
+    start_on = Column(Date, nullable=False)
+    due_on = Column(Date, nullable=False)
+    state_code = Column(String(2))
+    approximate = Column(Boolean, nullable=False, default=False)
+    letter_id = Column(Integer)  # the letter that started the clock, if any
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (UniqueConstraint("case_key", "rule", "start_on", name="uq_deadline_once"),)
+
+
+class ReminderRow(Base):
+    __tablename__ = "reminders"
+    id = Column(Integer, primary_key=True)
+    case_key = Column(String(64), ForeignKey("cases.key", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)  # "follow_up" or "deadline"
+    subject = Column(String(60), nullable=False)  # what it is about, e.g. "letter:12" or "deadline:3"
+    due_at = Column(DateTime, nullable=False, index=True)
+    status = Column(String(12), nullable=False, default="pending")  # pending, delivered, cancelled, failed
+    attempts = Column(Integer, nullable=False, default=0)
+    claimed_until = Column(DateTime)  # a worker's lease: nobody else sends it before then
+    delivered_at = Column(DateTime)
+    address = Column(Text, nullable=False)  # sealed: where to reach the parent
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (UniqueConstraint("case_key", "kind", "subject", name="uq_reminder_once"),)
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+    name = Column(String(40), primary_key=True)  # e.g. "purge": runs at most once a day across workers
+    last_run_at = Column(DateTime, nullable=False)
+
+
+def make_engine(url: str, migrate: bool = True) -> Engine:
+    """An engine for `url`, brought up to the current schema unless `migrate` is False."""
+    # hide_parameters: even with SQL logging on, letter text and names never reach a log line.
+    engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
+    if engine.dialect.name == "sqlite":
+        if engine.url.database and engine.url.database != ":memory:":
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record):  # cascades, concurrent readers, wait instead of failing on a lock
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Brings the database to the newest schema; a no-op when it is already there."""
+    try:
+        with engine.begin() as connection:
+            config = _config(connection)
+            tables = set(inspect(connection).get_table_names())
+            if "letters" in tables and "alembic_version" not in tables:  # made by create_all before migrations
+                command.stamp(config, FIRST_REVISION)
+            command.upgrade(config, "head")
+    except Exception as err:  # noqa: BLE001 - one clear line; the cause stays chained for the log
+        raise StoreError(f"the case database (DATABASE_URL) cannot be opened or upgraded: {err.__class__.__name__}") from err
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
