@@ -88,6 +88,8 @@ def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge
                                    reasons=" ".join(advocate.reasons)).strip())
     buttons = tuple(Button(knowledge.letters[letter].button.get(language), f'/make_letter{{"letter": "{letter}"}}')
                     for letter in offered)
+    if advocate.level != "not_needed_yet" or advocate.open_questions:  # a few questions can settle it
+        buttons += (Button(knowledge.message("button_advocate_check", language), "/advocate_check"),)
     return Reply("\n".join(lines), buttons)
 
 

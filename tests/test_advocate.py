@@ -1,6 +1,8 @@
 """The advocate rubric: each sign, the situation defaults, and their combinations."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.advocate import judge
@@ -46,7 +48,7 @@ def test_without_its_sign_a_situation_keeps_its_default_and_leaves_the_question_
     assert result.level == "worth_considering"
     assert result.signs == ()
     assert result.reasons == (knowledge.situation_reasons["stalled_progress"].get(),)
-    assert result.open_questions == ("flat_progress",)
+    assert result.open_questions == ("flat_progress", "upcoming_transition")
 
 
 def test_a_sign_needs_its_situation(knowledge):
@@ -78,3 +80,93 @@ def test_someone_else_asking_is_not_the_parent_raising_it(knowledge):
     result = judge(text, ["placement_change", "services_not_delivered"], knowledge)
     assert "services_repeatedly_missed" not in result.signs
     assert "placement_without_parent" in result.signs
+
+
+# The parent's answers to the open questions (bot/advocate_flow.py asks them one at a time).
+from bot.advocate import UNCLEAR, read_answer  # noqa: E402
+from bot.advocate_flow import AdvocateFlow  # noqa: E402
+
+
+@pytest.mark.parametrize("sign,reply,expected", [
+    ("flat_progress", "2", True), ("flat_progress", "three in a row", True), ("flat_progress", "just one", False),
+    ("flat_progress", "once", False), ("flat_progress", "none", False), ("flat_progress", "all of them", True),
+    ("flat_progress", "not sure", None), ("flat_progress", "idk", None), ("flat_progress", "banana", UNCLEAR),
+    ("repeated_suspensions", "twice", True), ("repeated_suspensions", "1", False),
+    ("repeated_suspensions", "5 times this year", True),
+    ("evaluation_denied_unwritten", "no", True), ("evaluation_denied_unwritten", "nope, nothing in writing", True),
+    ("evaluation_denied_unwritten", "yes they sent a letter", False),
+    ("services_repeatedly_missed", "yes", True), ("services_repeatedly_missed", "no", False),
+    ("placement_without_parent", "yeah", True), ("upcoming_transition", "yes", True),
+    ("upcoming_transition", "no", False), ("upcoming_transition", "", UNCLEAR),
+    ("upcoming_transition", "skip", None), ("services_repeatedly_missed", "yes and no", UNCLEAR),
+])
+def test_answers_to_the_open_questions_are_read(knowledge, sign, reply, expected):
+    assert read_answer(knowledge.signs[sign], reply, knowledge) == expected
+
+
+@pytest.mark.parametrize("situation,sign,holds", [
+    ("stalled_progress", "flat_progress", True), ("evaluation_denied", "evaluation_denied_unwritten", True),
+    ("services_not_delivered", "services_repeatedly_missed", True),
+    ("behavior_discipline", "repeated_suspensions", True), ("placement_change", "placement_without_parent", True),
+    ("stalled_progress", "upcoming_transition", True),
+])
+def test_a_yes_makes_the_sign_hold_and_a_no_settles_it(knowledge, situation, sign, holds):
+    yes = judge("Something is wrong.", [situation], knowledge, answers={sign: True})
+    no = judge("Something is wrong.", [situation], knowledge, answers={sign: False})
+    assert sign in yes.signs and knowledge.signs[sign].reason.get() in yes.reasons
+    assert yes.level == ("recommended" if knowledge.signs[sign].kind == "strong" else "worth_considering")
+    assert sign not in no.signs and sign not in no.open_questions
+
+
+def test_an_answer_beats_the_words_of_the_story(knowledge):
+    story = "He was suspended three times since January."
+    assert judge(story, ["behavior_discipline"], knowledge, answers={"repeated_suspensions": False}).signs == ()
+
+
+def test_an_answered_sign_outside_its_situations_does_not_count(knowledge):
+    assert judge("x", ["evaluation_request"], knowledge, answers={"flat_progress": True}).signs == ()
+
+
+@pytest.mark.parametrize("situations,answers,level,signs", [
+    (["stalled_progress", "transition"], {"flat_progress": True}, "recommended", ("flat_progress", "upcoming_transition")),
+    (["stalled_progress"], {"flat_progress": False, "upcoming_transition": True}, "worth_considering",
+     ("upcoming_transition",)),
+    (["stalled_progress"], {"flat_progress": False, "upcoming_transition": False}, "worth_considering", ()),
+    (["behavior_discipline", "services_not_delivered"], {"repeated_suspensions": True,
+                                                         "services_repeatedly_missed": True},
+     "recommended", ("services_repeatedly_missed", "repeated_suspensions")),
+    (["evaluation_request"], {}, "not_needed_yet", ()),
+    (["no_response", "thin_services"], {}, "recommended", ("services_below_data", "no_response")),
+])
+def test_combinations_of_signs(knowledge, situations, answers, level, signs):
+    result = judge("Something is wrong.", situations, knowledge, answers=answers)
+    assert result.level == level
+    assert set(result.signs) == set(signs)
+    assert len(result.reasons) >= len(signs)
+
+
+def test_questions_come_one_at_a_time_and_not_sure_is_not_asked_again(knowledge):
+    flow = AdvocateFlow(knowledge)
+    first = flow.judgement(["His reading is stuck."], ["stalled_progress"], {}, "en")
+    assert first.open_questions[0] == "flat_progress"
+    asked = flow.question("flat_progress", "en", first=True)
+    assert len(asked) == 2 and [b.payload for b in asked[1].buttons][-1] == "not sure"
+    assert read_answer(knowledge.signs["flat_progress"], asked[1].buttons[-1].payload, knowledge) is None
+    after = flow.judgement(["His reading is stuck."], ["stalled_progress"], {"flat_progress": None}, "en")
+    assert after.open_questions == ("upcoming_transition",) and after.level == "worth_considering"
+
+
+def test_the_verdict_explains_advocates_and_where_to_find_one_without_names_or_numbers(knowledge):
+    flow = AdvocateFlow(knowledge)
+    judgement = flow.judgement(["x"], ["stalled_progress"], {"flat_progress": True}, "en")
+    replies = flow.verdict(judgement, "en")
+    text = " ".join(r.text for r in replies)
+    assert text.startswith(knowledge.levels["recommended"].get())
+    assert knowledge.signs["flat_progress"].reason.get() in text
+    for part in ("what", "liaison", "cost", "choose", "bring_in", "find"):
+        assert knowledge.advocate_guide[part].get() in text
+    assert "parentcenterhub.org" in text and "copaa.org" in text
+    assert not re.search(r"\d{3}[-. )]\d{3}[-. ]\d{4}", text)  # no phone numbers
+    assert replies[-1].buttons[0].payload == '/make_letter{"letter": "advocate_attendance_notice"}'
+    calm = flow.verdict(flow.judgement(["x"], ["evaluation_request"], {}, "en"), "en")
+    assert calm[0].text.startswith(knowledge.levels["not_needed_yet"].get()) and "copaa.org" in calm[-1].text

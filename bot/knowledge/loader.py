@@ -214,14 +214,22 @@ def _signs(data: Mapping[str, Any], situations: Mapping[str, Situation]) -> dict
             patterns=patterns,
             reason=_texts(entry.get("reason"), f"{where}, reason"),
             question=_texts(entry["question"], f"{where}, question") if entry.get("question") else None,
+            answer=entry.get("answer"),
+            holds_on=str(entry.get("holds_on", "yes")),
+            at_least=int(entry.get("at_least", 2)),
+            ask_in=_list(entry.get("ask_in"), f"{where}, ask_in"),
         )
+        if (sign.question is None) != (sign.answer is None):
+            raise KnowledgeError(f"{where}: a question needs an answer type (yes_no or count), and the other way round")
+        if sign.answer not in (None, "yes_no", "count") or sign.holds_on not in ("yes", "no"):
+            raise KnowledgeError(f"{where}: answer must be yes_no or count, holds_on yes or no")
         if sign.kind not in ("strong", "consider"):
             raise KnowledgeError(f"{where}: kind must be 'strong' or 'consider'")
         if not sign.rubric:
             raise KnowledgeError(f"{where}: names no rubric line")
         if not sign.always and not sign.patterns:
             raise KnowledgeError(f"{where}: needs patterns unless it is 'always'")
-        for situation in sign.situations:
+        for situation in sign.situations + sign.ask_in:
             if situation not in situations:
                 raise KnowledgeError(f"{where}: situation '{situation}' is not in situations.yml")
         signs[key] = sign
@@ -280,6 +288,26 @@ def _advocate(data: Mapping[str, Any], situations: Mapping[str, Situation]) -> t
     return levels, reasons
 
 
+GUIDE_SECTIONS = ("what", "liaison", "cost", "choose", "bring_in", "find")
+
+
+def _guide(data: Mapping[str, Any]) -> dict[str, Texts]:
+    guide = {key: _texts(value, f"advocate.yml: guide '{key}'") for key, value in _section(data, "guide", "advocate.yml").items()}
+    missing = [key for key in GUIDE_SECTIONS if key not in guide]
+    if missing:
+        raise KnowledgeError(f"advocate.yml: guide needs {', '.join(missing)}")
+    return guide
+
+
+def _count_words(data: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    out = {}
+    for language, words in _section(data, "count_words", "advocate.yml").items():
+        if not isinstance(words, Mapping) or not all(isinstance(v, int) for v in words.values()):
+            raise KnowledgeError(f"advocate.yml: count_words '{language}' must map words to whole numbers")
+        out[language] = {str(word).lower(): value for word, value in words.items()}
+    return out
+
+
 def load_from(directory: Path) -> Knowledge:
     """Loads and validates the knowledge in `directory`; raises KnowledgeError naming what is wrong."""
     rights = _rights(_read(directory, "rights.yml"))
@@ -303,6 +331,7 @@ def load_from(directory: Path) -> Knowledge:
         glossary=_glossary(_read(directory, "glossary.yml"), rights),
         faq=_faq(_read(directory, "faq.yml"), rights, situations),
         messages=messages, fields=fields, reasons=meeting_reasons, answers=_answers(letter_data),
+        advocate_guide=_guide(advocate), count_words=_count_words(advocate),
     )
 
 

@@ -105,6 +105,10 @@ class AdvocateSign:
     patterns: tuple[tuple[str, ...], ...]  # groups of regexes; every group must match somewhere
     reason: Texts
     question: Texts | None
+    answer: str | None = None  # "yes_no" or "count": how the parent's answer to `question` is read
+    holds_on: str = "yes"  # yes_no: the answer that makes the sign hold
+    at_least: int = 2  # count: the number that makes the sign hold
+    ask_in: tuple[str, ...] = ()  # more situations where the question is worth asking
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,8 @@ class Knowledge:
     fields: Mapping[str, LetterField] = field(default_factory=dict)
     reasons: Mapping[str, MeetingReason] = field(default_factory=dict)
     answers: Mapping[str, AnswerWords] = field(default_factory=dict)
+    advocate_guide: Mapping[str, Texts] = field(default_factory=dict)  # what an advocate does, cost, finding one
+    count_words: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # language -> "twice" -> 2
 
     def answer_words(self, language: str = DEFAULT_LANGUAGE) -> AnswerWords:
         return self.answers.get(language) or self.answers[DEFAULT_LANGUAGE]
