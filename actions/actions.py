@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.services import remember
 from bot.conversation import SMALL_TALK, Conversation, State, Turn
 from bot.knowledge import load_knowledge
 from bot.replies import Reply
@@ -77,7 +78,9 @@ class ActionTriage(Action):
         return "action_triage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        return _send(CONVERSATION.triage(_triage(tracker), _intent(tracker), _state(tracker)), dispatcher)
+        turn = CONVERSATION.triage(_triage(tracker), _intent(tracker), _state(tracker))
+        await remember(tracker, turn.state.situations)
+        return _send(turn, dispatcher)
 
 
 class ActionChooseSituation(Action):
@@ -86,7 +89,9 @@ class ActionChooseSituation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         chosen = next(tracker.get_latest_entity_values("situation"), None) or ""
-        return _send(CONVERSATION.choose(chosen, _story_text(tracker), _state(tracker)), dispatcher)
+        turn = CONVERSATION.choose(chosen, _story_text(tracker), _state(tracker))
+        await remember(tracker, turn.state.situations)
+        return _send(turn, dispatcher)
 
 
 class ActionAnswerFaq(Action):

@@ -17,19 +17,18 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import CONVERSATION, _send, _state, say
+from actions.case import CASE_SERVICE
+from actions.services import KNOWLEDGE, SERVICE, SETTINGS, address
+from bot.case_flow import CaseFlow
 from bot.dates import parse_date
-from bot.knowledge import load_knowledge
 from bot.letter_flow import LetterFlow
-from bot.letter_service import LetterService, stored_as_rendered
+from bot.letter_service import stored_as_rendered
 from bot.letters import missing_details
 from bot.replies import Reply
-from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
-KNOWLEDGE = load_knowledge()
 FLOW = LetterFlow(KNOWLEDGE)
-SETTINGS = Settings.from_env()
-SERVICE = LetterService(KNOWLEDGE, SETTINGS)
+CASE_FLOW = CaseFlow(KNOWLEDGE)
 STORY_MIN_CHARS = 200  # a "sent it" this long is really a new story
 
 
@@ -234,7 +233,15 @@ class ActionLetterSent(Action):
         if stored is None:
             say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
             return []
-        say(dispatcher, [FLOW.sent(sent_on, stored.respond_by, lang)])
+        replies = [FLOW.sent(sent_on, stored.respond_by, lang)]
+        try:  # the clocks this letter started, and a check-in a week later
+            started = await asyncio.to_thread(CASE_SERVICE.letter_sent, SERVICE.key(tracker.sender_id), stored,
+                                              address(tracker), datetime.now())
+        except Exception:  # noqa: BLE001 - the letter is marked sent; only the reminder is missing
+            logger.exception("could not set the follow-up for a %s letter", stored.letter)
+            started = None
+        replies += CASE_FLOW.after_sent(started, today, lang)
+        say(dispatcher, replies)
         return []
 
 

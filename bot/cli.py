@@ -25,7 +25,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     letter.add_argument("--date", metavar="YYYY-MM-DD", help="the letter's date (default: today)")
     letter.add_argument("--school-days", type=int, default=None, metavar="N",
                         help="ask for a reply within N school days (default: $IEP_RESPONSE_SCHOOL_DAYS or 10)")
+    from bot.case_cli import add_commands
+
+    add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in ("case", "purge", "case-db"):
+        from bot.case_cli import run
+
+        return run(args)
     if args.command == "knowledge":
         return _check_knowledge()
     if args.command == "letter":

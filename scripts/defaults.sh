@@ -7,3 +7,6 @@ export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/var/cases.db}"
 export LINK_PORT="${LINK_PORT:-5056}"
 export LINK_BASE_URL="${LINK_BASE_URL:-http://127.0.0.1:$LINK_PORT}"  # what parents' download links start with
 export IEP_SECRET_FILE="${IEP_SECRET_FILE:-$ROOT/var/id.secret}"  # or set IEP_ID_SECRET
+export IEP_DATA_KEY_FILE="${IEP_DATA_KEY_FILE:-$ROOT/var/data.key}"  # or set IEP_DATA_KEYS (Fernet, newest first)
+export IEP_RASA_JWT_SECRET_FILE="${IEP_RASA_JWT_SECRET_FILE:-$ROOT/var/rasa-jwt.secret}"  # or set IEP_RASA_JWT_SECRET
+export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"  # where the reminder worker reaches Rasa

@@ -9,13 +9,19 @@ stop() { trap - INT TERM HUP EXIT; echo; echo "Stopping..."; kill "${pids[@]}" 2
 trap stop INT TERM HUP EXIT
 
 cd "$ROOT"
+# The case database is brought to the current schema once, before any server opens it.
+"$VENV/bin/python" -m bot case-db upgrade || exit 1
 "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
 pids+=($!)
 # Letter downloads (DOCX, PDF) behind unguessable, expiring links.
 "$VENV/bin/python" -m bot.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &
 pids+=($!)
-# REST channel on (credentials.yml), HTTP API off: no --enable-api.
-"$VENV/bin/rasa" run --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
+# Reminders kept in the case database, delivered once each; also the daily retention purge.
+"$VENV/bin/python" -m bot.reminder_worker >"$ROOT/var/reminders.log" 2>&1 &
+pids+=($!)
+# REST channel on (credentials.yml). The HTTP API is on for the reminder worker only: every call needs a
+# JWT signed with the secret in $IEP_RASA_JWT_SECRET_FILE (never put on the command line).
+"$VENV/bin/python" -m bot.rasa_server --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
     --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 >"$ROOT/var/rasa.log" 2>&1 &
 pids+=($!)
 
@@ -34,6 +40,6 @@ IEP Navigator is running.
       -H 'Content-Type: application/json' \\
       -d '{"sender": "demo", "message": "the school keeps saying they are monitoring his reading and nothing changes"}'
   Letter downloads: $LINK_BASE_URL
-  Logs: var/rasa.log, var/actions.log, var/links.log. Press Ctrl-C to stop.
+  Logs: var/rasa.log, var/actions.log, var/links.log, var/reminders.log. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -1,0 +1,55 @@
+"""What the actions share, made once when the action server imports them: the knowledge, the settings,
+the case database and the sealer. Every database call from an action goes through `asyncio.to_thread`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime
+from typing import Sequence
+
+from rasa_sdk import Tracker
+
+from bot.cases import CaseStore
+from bot.knowledge import load_knowledge
+from bot.letter_service import LetterService
+from bot.reminders import ReminderQueue
+from bot.sealing import Sealer
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+KNOWLEDGE = load_knowledge()
+SETTINGS = Settings.from_env()
+SERVICE = LetterService(KNOWLEDGE, SETTINGS)
+CASES = CaseStore(SERVICE.store.engine)
+QUEUE = ReminderQueue(SERVICE.store.engine)
+SEALER = Sealer(SETTINGS.data_keys())
+
+
+def language(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or "en"
+
+
+def case_key(tracker: Tracker) -> str:
+    return SERVICE.key(tracker.sender_id)
+
+
+def channel(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or ""
+
+
+def today() -> date:
+    return date.today()
+
+
+def address(tracker: Tracker) -> str:
+    """Where a reminder must go, sealed: the only place a conversation id is kept."""
+    return SEALER.seal({"conversation_id": tracker.sender_id, "channel": channel(tracker)})
+
+
+async def remember(tracker: Tracker, situations: Sequence[str] = ()) -> None:
+    """Keeps the case active and adds the situations found. A database fault never breaks the reply."""
+    try:
+        await asyncio.to_thread(CASES.touch, case_key(tracker), datetime.now(), language=language(tracker),
+                                channel=channel(tracker) or None, situations=situations)
+    except Exception:  # noqa: BLE001 - the conversation goes on; the log says what failed, never what was said
+        logger.exception("could not update the case")

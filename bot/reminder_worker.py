@@ -1,0 +1,128 @@
+"""The reminder worker: wakes each due reminder's conversation through the Rasa HTTP API, once.
+
+`make run` starts it. It survives restarts because the reminders live in the case database, not
+in Rasa's memory: a reminder due while the worker or Rasa was down is sent when both are back.
+It also runs the daily retention purge. Run: `python -m bot.reminder_worker`.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+import jwt
+import requests
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from bot.reminders import Claim, ReminderQueue
+from bot.retention import claim_job, purge
+from bot.schema import make_engine
+from bot.sealing import SealError, Sealer
+from bot.settings import Settings
+
+logger = logging.getLogger("bot.reminder_worker")
+LEASE = timedelta(minutes=2)  # longer than one wake-up takes; a crashed worker's lease runs out
+WAKE_INTENT = "EXTERNAL_reminder"
+
+
+@dataclass(frozen=True)
+class RasaWaker:
+    """Triggers the reminder intent in the parent's conversation, signed with a short-lived admin token."""
+
+    base_url: str
+    secret: bytes
+    timeout: float = 30.0
+
+    def wake(self, conversation_id: str, reminder_id: int) -> bool:
+        token = jwt.encode({"user": {"username": "reminder-worker", "role": "admin"},
+                            "exp": int(time.time()) + 300}, self.secret, algorithm="HS256")
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        try:
+            response = requests.post(url, params={"output_channel": "latest"},
+                                     json={"name": WAKE_INTENT, "entities": {"reminder_id": reminder_id}},
+                                     headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout)
+        except requests.RequestException as err:
+            logger.warning("Rasa not reachable for reminder %s: %s", reminder_id, err.__class__.__name__)
+            return False
+        if response.status_code != 200:
+            logger.warning("Rasa answered %s for reminder %s", response.status_code, reminder_id)
+        return response.status_code == 200
+
+
+@dataclass
+class Worker:
+    queue: ReminderQueue
+    sealer: Sealer
+    waker: RasaWaker
+    engine: Engine
+    tracker_engine: Engine | None
+    retention: timedelta
+
+    def run_once(self, now: datetime) -> dict[str, int]:
+        counts = {"delivered": 0, "retry": 0, "failed": 0}
+        for claim in self.queue.claim_due(now, LEASE):
+            status = self._deliver(claim, now)
+            counts[status if status in counts else "retry"] += 1
+        if claim_job(self.engine, "purge", timedelta(days=1), now):
+            report = purge(self.engine, self.tracker_engine, self.retention, now)
+            logger.info("daily purge: %d cases, %d conversations", report.cases, report.conversations)
+        return counts
+
+    def _deliver(self, claim: Claim, now: datetime) -> str:
+        reminder = claim.reminder
+        try:
+            address = self.sealer.open(reminder.address)
+        except SealError:
+            logger.error("reminder %s: its address cannot be opened with the current data keys", reminder.id)
+            return self.queue.retry_later(reminder.id, now + timedelta(hours=1))
+        woke = self.waker.wake(address["conversation_id"], reminder.id)
+        status = self.queue.status(reminder.id)
+        if woke and status == "delivered":
+            logger.info("reminder %s delivered", reminder.id)
+            return "delivered"
+        if status != "pending":  # cancelled or deleted meanwhile: nothing to do
+            return status or "deleted"
+        backoff = timedelta(seconds=min(30 * 2 ** reminder.attempts, 3600))
+        return self.queue.retry_later(reminder.id, now + backoff)
+
+
+def tracker_engine_from_env() -> Engine | None:
+    url = os.environ.get("TRACKER_STORE_URL") or (
+        f"sqlite:///{os.environ['IEP_TRACKER_DB']}" if os.environ.get("IEP_TRACKER_DB") else None)
+    return create_engine(url, future=True, hide_parameters=True) if url else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.reminder_worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--once", action="store_true", help="deliver what is due now, then stop")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    worker = Worker(ReminderQueue(engine), Sealer(settings.data_keys()),
+                    RasaWaker(settings.rasa_url, settings.rasa_jwt_secret()), engine, tracker_engine_from_env(),
+                    timedelta(days=settings.retention_days))
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    logger.info("reminder worker started (every %ss)", settings.reminder_poll_seconds)
+    while not stopping.is_set():
+        try:
+            worker.run_once(datetime.now())
+        except Exception:  # noqa: BLE001 - a database hiccup must not end reminders for everyone
+            logger.exception("reminder round failed; trying again")
+        if args.once:
+            break
+        stopping.wait(settings.reminder_poll_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
