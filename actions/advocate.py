@@ -10,17 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.actions import say
-from actions.services import KNOWLEDGE, language, remember
+from actions.services import KNOWLEDGE, language, remember, stories
 from bot.advocate import UNCLEAR, read_answer
 from bot.advocate_flow import AdvocateFlow
 
 FLOW = AdvocateFlow(KNOWLEDGE)
 
-
-def _stories(tracker: Tracker) -> List[str]:
-    return [e.get("text") or "" for e in tracker.events
-            if e.get("event") == "user" and not (e.get("text") or "").startswith("/")
-]
 
 
 def _answers(tracker: Tracker) -> Dict[str, Any]:
@@ -29,7 +24,7 @@ def _answers(tracker: Tracker) -> Dict[str, Any]:
 
 def _open(tracker: Tracker, answers: Dict[str, Any]) -> tuple[str, ...]:
     situations = list(tracker.get_slot("situations") or [])
-    return FLOW.judgement(_stories(tracker), situations, answers, language(tracker)).open_questions
+    return FLOW.judgement([text for text, _ in stories(tracker)], situations, answers, language(tracker)).open_questions
 
 
 class ValidateAdvocateForm(FormValidationAction):
@@ -80,7 +75,7 @@ class ActionAdvocateVerdict(Action):
         if not situations:
             say(dispatcher, FLOW.no_story(lang))
             return [SlotSet("advocate_reply", None)]
-        judgement = FLOW.judgement(_stories(tracker), situations, _answers(tracker), lang)
+        judgement = FLOW.judgement([text for text, _ in stories(tracker)], situations, _answers(tracker), lang)
         say(dispatcher, FLOW.verdict(judgement, lang))
         await remember(tracker, situations)
         return [SlotSet("advocate_reply", None)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import CONVERSATION, _send, _state, say
 from actions.case import CASE_SERVICE
-from actions.services import KNOWLEDGE, SERVICE, SETTINGS, address
+from actions.services import KNOWLEDGE, SERVICE, SETTINGS, address, case_key, language, stories, today
 from bot.case_flow import CaseFlow
 from bot.dates import parse_date
 from bot.letter_flow import LetterFlow
@@ -32,22 +32,8 @@ CASE_FLOW = CaseFlow(KNOWLEDGE)
 STORY_MIN_CHARS = 200  # a "sent it" this long is really a new story
 
 
-def _language(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or "en"
-
-
 def _details(tracker: Tracker) -> Dict[str, Any]:
     return {field: tracker.get_slot(field) for field in KNOWLEDGE.fields}
-
-
-def _stories(tracker: Tracker) -> List[tuple[str, list]]:
-    """What the parent has told us so far, with the terms the NLU found, oldest first."""
-    return [(e.get("text") or "", (e.get("parse_data") or {}).get("entities") or [])
-            for e in tracker.events if e.get("event") == "user" and not (e.get("text") or "").startswith("/")]
-
-
-def _today() -> date:
-    return date.today()
 
 
 class ActionStartLetter(Action):
@@ -55,7 +41,7 @@ class ActionStartLetter(Action):
         return "action_start_letter"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        lang, situations = _language(tracker), list(tracker.get_slot("situations") or [])
+        lang, situations = language(tracker), list(tracker.get_slot("situations") or [])
         text = tracker.latest_message.get("text") or ""
         if not text.startswith("/") and len(text) >= STORY_MIN_CHARS:  # a story that ends "can you write to them?"
             turn = CONVERSATION.triage(tracker.latest_message.get("triage") or {}, "", _state(tracker))
@@ -69,7 +55,7 @@ class ActionStartLetter(Action):
         if letter is None:
             say(dispatcher, [FLOW.which(situations, lang)])
             return [SlotSet("letter_type", None)]
-        prefill = FLOW.prefill(letter, situations, _stories(tracker), _details(tracker), lang)
+        prefill = FLOW.prefill(letter, situations, stories(tracker), _details(tracker), lang)
         say(dispatcher, [FLOW.start(letter, lang)])
         return ([SlotSet("letter_type", letter), SlotSet("letter_failures", {}), SlotSet("requested_slot", None)]
                 + [SlotSet(key, value) for key, value in prefill.items()])
@@ -87,7 +73,7 @@ class AskField(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if (tracker.get_slot("letter_failures") or {}).get(self.field, 0) == 0:
-            say(dispatcher, [FLOW.ask(self.field, _language(tracker))])
+            say(dispatcher, [FLOW.ask(self.field, language(tracker))])
         return []
 
 
@@ -118,7 +104,7 @@ class LetterFormValidation(FormValidationAction, ABC):
             if slot != requested or slot not in KNOWLEDGE.fields:
                 events.append(SlotSet(slot, value))  # filled from the story or a summary change: already read
                 continue
-            checked = FLOW.check(slot, str(value or ""), failures.get(slot, 0), _language(tracker), _today())
+            checked = FLOW.check(slot, str(value or ""), failures.get(slot, 0), language(tracker), today())
             say(dispatcher, checked.replies)
             failures[slot] = checked.failures
             events.append(SlotSet(slot, checked.value))
@@ -132,7 +118,7 @@ class ActionLetterSummary(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         letter = tracker.get_slot("letter_type")
         if letter in KNOWLEDGE.letters:
-            say(dispatcher, [FLOW.summary(letter, _details(tracker), _language(tracker))])
+            say(dispatcher, [FLOW.summary(letter, _details(tracker), language(tracker))])
         return [SlotSet("letter_failures", {})]
 
 
@@ -145,7 +131,7 @@ class ActionChangeField(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         letter = tracker.get_slot("letter_type")
         if letter not in KNOWLEDGE.letters:
-            say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", _language(tracker)))])
+            say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", language(tracker)))])
             return []
         field = next(tracker.get_latest_entity_values("field"), None)
         if field not in FLOW.fields(letter, _details(tracker)):
@@ -166,7 +152,7 @@ class ActionStopLetter(Action):
         return "action_stop_letter"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        lang = _language(tracker)
+        lang = language(tracker)
         if not tracker.active_loop_name:
             say(dispatcher, [Reply(KNOWLEDGE.message("letter_not_started", lang))])
             return [ActiveLoop(None)]
@@ -179,8 +165,8 @@ class ActionMakeLetter(Action):
         return "action_make_letter"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        lang, letter = _language(tracker), tracker.get_slot("letter_type")
-        request = (FLOW.request(letter, _details(tracker), lang, _today(), SETTINGS.response_school_days)
+        lang, letter = language(tracker), tracker.get_slot("letter_type")
+        request = (FLOW.request(letter, _details(tracker), lang, today(), SETTINGS.response_school_days)
                    if letter in KNOWLEDGE.letters else None)
         if request is None or missing_details(letter, request.details, KNOWLEDGE):
             say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
@@ -201,7 +187,7 @@ class ActionLetterInParts(Action):
         return "action_letter_in_parts"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        lang, letter_id = _language(tracker), tracker.get_slot("letter_id")
+        lang, letter_id = language(tracker), tracker.get_slot("letter_id")
         stored = await asyncio.to_thread(SERVICE.store.get, int(letter_id)) if letter_id else None
         if stored is None:
             say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
@@ -215,7 +201,7 @@ class ActionLetterSent(Action):
         return "action_letter_sent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        lang, letter_id = _language(tracker), tracker.get_slot("letter_id")
+        lang, letter_id = language(tracker), tracker.get_slot("letter_id")
         text = tracker.latest_message.get("text") or ""
         typed = not text.startswith("/")
         # A long message, or "I sent ..." with no letter made here, is a story: triage it.
@@ -224,9 +210,9 @@ class ActionLetterSent(Action):
         if not letter_id:
             say(dispatcher, [Reply(KNOWLEDGE.message("sent_no_letter", lang))])
             return []
-        today = _today()
-        sent_on = today if text.startswith("/") else parse_date(text, today, prefer="past") or today
-        if sent_on > today:
+        on_day = today()
+        sent_on = on_day if text.startswith("/") else parse_date(text, on_day, prefer="past") or on_day
+        if sent_on > on_day:
             say(dispatcher, [Reply(KNOWLEDGE.message("sent_unclear_date", lang))])
             return []
         stored = await asyncio.to_thread(SERVICE.store.mark_sent, int(letter_id), sent_on)
@@ -235,12 +221,12 @@ class ActionLetterSent(Action):
             return []
         replies = [FLOW.sent(sent_on, stored.respond_by, lang)]
         try:  # the clocks this letter started, and a check-in a week later
-            started = await asyncio.to_thread(CASE_SERVICE.letter_sent, SERVICE.key(tracker.sender_id), stored,
+            started = await asyncio.to_thread(CASE_SERVICE.letter_sent, case_key(tracker), stored,
                                               address(tracker), datetime.now())
         except Exception:  # noqa: BLE001 - the letter is marked sent; only the reminder is missing
             logger.exception("could not set the follow-up for a %s letter", stored.letter)
             started = None
-        replies += CASE_FLOW.after_sent(started, today, lang)
+        replies += CASE_FLOW.after_sent(started, on_day, lang)
         say(dispatcher, replies)
         return []
 
@@ -250,7 +236,7 @@ class ActionLetterNotSent(Action):
         return "action_letter_not_sent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        say(dispatcher, [Reply(KNOWLEDGE.message("not_sent_yet", _language(tracker)))])
+        say(dispatcher, [Reply(KNOWLEDGE.message("not_sent_yet", language(tracker)))])
         return []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, datetime
-from typing import Sequence
+from typing import List, Sequence, Tuple
 
 from rasa_sdk import Tracker
 
@@ -39,6 +39,12 @@ def channel(tracker: Tracker) -> str:
 
 def today() -> date:
     return date.today()
+
+
+def stories(tracker: Tracker) -> List[Tuple[str, list]]:
+    """What the parent has told us so far, with the terms the NLU found, oldest first."""
+    return [(e.get("text") or "", (e.get("parse_data") or {}).get("entities") or [])
+            for e in tracker.events if e.get("event") == "user" and not (e.get("text") or "").startswith("/")]
 
 
 def address(tracker: Tracker) -> str:

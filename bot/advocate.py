@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from bot.details import mentions
 from bot.knowledge import AdvocateSign, Knowledge
 from bot.knowledge.model import LEVELS
 
@@ -52,14 +53,14 @@ def read_answer(sign: AdvocateSign, text: str, knowledge: Knowledge, language: s
     words = knowledge.answer_words(language)
     if not plain:
         return UNCLEAR
-    if _said(plain, words.unknown):
+    if mentions(plain, words.unknown):
         return None
     if sign.answer == "count":
         number = _count(plain, knowledge, language)
         if number is not None:
             return number >= sign.at_least
     else:
-        said_yes, said_no = _said(plain, words.yes), _said(plain, words.no)
+        said_yes, said_no = mentions(plain, words.yes), mentions(plain, words.no)
         if said_yes != said_no:
             return said_yes == (sign.holds_on == "yes")
     return None if plain in words.skip else UNCLEAR
@@ -74,10 +75,6 @@ def _count(plain: str, knowledge: Knowledge, language: str) -> int | None:
         if word in table:
             return table[word]
     return None
-
-
-def _said(plain: str, phrases: Sequence[str]) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", plain) for p in phrases)
 
 
 def _sign_level(sign: AdvocateSign) -> str:

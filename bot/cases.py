@@ -68,7 +68,7 @@ class CaseStore:
         self.engine = engine
 
     def touch(self, key: str, now: datetime, *, language: str = "en", channel: str | None = None,
-              situations: Iterable[str] = ()) -> None:
+              situations: Iterable[str] = (), state: str | None = None) -> None:
         """Opens the case on first contact and keeps it active; adds any situations newly found."""
         with Session(self.engine) as session, session.begin():
             case = session.get(CaseRow, key)
@@ -79,15 +79,14 @@ class CaseStore:
                 session.flush()
             case.last_active_at, case.language = now, language or case.language
             case.channel = channel or case.channel
+            case.state_code = state or case.state_code
             known = set(session.scalars(select(CaseSituationRow.situation).where(CaseSituationRow.case_key == key)))
             for situation in dict.fromkeys(situations):
                 if situation not in known:
                     session.add(CaseSituationRow(case_key=key, situation=situation, first_seen=now))
 
     def set_state(self, key: str, state: str, now: datetime) -> None:
-        self.touch(key, now)
-        with Session(self.engine) as session, session.begin():
-            _run(session, update(CaseRow).where(CaseRow.key == key).values(state_code=state))
+        self.touch(key, now, state=state)
 
     def get(self, key: str) -> Case | None:
         with Session(self.engine) as session:

@@ -8,6 +8,7 @@ from typing import Sequence
 
 from bot.cases import StoredReminder
 from bot.dates import format_date, parse_date
+from bot.details import mentions
 from bot.deadlines import Deadline, check_start, describe, event_from_text, problem_text
 from bot.knowledge import Knowledge
 from bot.replies import Button, Reply
@@ -39,7 +40,7 @@ class DeadlineFlow:
     def read_start(self, text: str, today: date, language: str) -> Checked:
         words = self.knowledge.answer_words(language)
         plain = " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-        if any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", plain) for p in words.unknown):
+        if mentions(plain, words.unknown):
             return Checked(None, self.knowledge.message("deadline_date_unknown", language))
         start = parse_date(text, today, prefer="past")
         if start is None:

@@ -52,6 +52,11 @@ def _said(plain: str, phrases: Iterable[str]) -> bool:
     return plain in phrases
 
 
+def mentions(plain: str, phrases: Iterable[str]) -> bool:
+    """True if any phrase stands as whole words somewhere in `plain` (an answer's words, lower case)."""
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", plain) for p in phrases)
+
+
 def _yes_no(plain: str, words: AnswerWords, optional: bool) -> Answer:
     first = plain.split()[0] if plain else ""
     if plain in words.yes or first in words.yes:

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -106,7 +105,6 @@ class Stack:
     def letter(self, sender: str, letter: str = "meeting_request") -> int:
         """A letter made for this conversation, as the letter form would make it."""
         service = LetterService(load_knowledge(), self.settings, self.engine)
-        service._secret = self.settings.id_secret(self.env)
         request = LetterRequest(letter, {"parent_name": "Ana Rivera", "child_name": "Sam Rivera", "grade": "3rd grade",
                                          "school": "Lincoln Elementary", "meeting_reason": "general_concern",
                                          "concern": "his reading", "availability": "after 3 pm"},
