@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -25,6 +26,16 @@ class Settings:
     rasa_jwt_secret_file: str = "var/rasa-jwt.secret"  # signs the worker's calls to the Rasa HTTP API
     retention_days: int = 90  # cases inactive this long are purged
     reminder_poll_seconds: int = 5
+    public_url: str = "http://127.0.0.1:5005"  # where browsers and Twilio reach the assistant
+    web_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")  # sites that may embed the widget
+    api_key_file: str = "var/api.key"  # server-to-server use of the web API
+    web_max_chars: int = 10000  # a longer widget message is refused with a kind reply, and kept in the box
+    sms_public_url: str = ""  # the webhook URL exactly as configured in Twilio: the signature covers it
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    help_contact: str = ""  # how to reach a person at the deploying organisation, e.g. "our helpline at ..."
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -39,7 +50,26 @@ class Settings:
             rasa_jwt_secret_file=env.get("IEP_RASA_JWT_SECRET_FILE") or cls.rasa_jwt_secret_file,
             retention_days=_whole_number(env, "IEP_RETENTION_DAYS", cls.retention_days, 1, 3650),
             reminder_poll_seconds=_whole_number(env, "IEP_REMINDER_POLL_SECONDS", cls.reminder_poll_seconds, 1, 3600),
+            public_url=(env.get("IEP_PUBLIC_URL") or cls.public_url).rstrip("/"),
+            web_origins=_origins(env.get("IEP_WEB_ORIGINS"), cls.web_origins),
+            api_key_file=env.get("IEP_API_KEY_FILE") or cls.api_key_file,
+            web_max_chars=_whole_number(env, "IEP_WEB_MAX_CHARS", cls.web_max_chars, 100, 100000),
+            sms_public_url=env.get("IEP_SMS_PUBLIC_URL") or "",
+            twilio_api_base=(env.get("TWILIO_API_BASE") or cls.twilio_api_base).rstrip("/"),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or "",
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or "",
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER") or "",
+            help_contact=(env.get("IEP_HELP_CONTACT") or "").strip(),
         )
+
+    def api_keys(self, env: Mapping[str, str] = os.environ) -> list[str]:
+        """IEP_API_KEYS (comma-separated, so a key can be rotated) if set, else one kept in `api_key_file`."""
+        raw = _secret(env, "IEP_API_KEYS", self.api_key_file, lambda: secrets.token_urlsafe(32))
+        return [key.strip() for key in raw.decode("utf-8").split(",") if key.strip()]
+
+    @property
+    def sms_ready(self) -> bool:
+        return all((self.sms_public_url, self.twilio_account_sid, self.twilio_auth_token, self.twilio_from_number))
 
     def id_secret(self, env: Mapping[str, str] = os.environ) -> bytes:
         """IEP_ID_SECRET if set; otherwise a random key kept in `secret_file`, made on first use."""
@@ -75,6 +105,16 @@ def _secret(env: Mapping[str, str], variable: str, file: str, make: Callable[[],
             return secret.encode("utf-8")
         time.sleep(0.01)
     raise SettingsError(f"{path} is empty: delete it to make a new key, or set {variable}")
+
+
+def _origins(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if raw is None or not raw.strip():
+        return default
+    origins = tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?", origin):
+            raise SettingsError(f"IEP_WEB_ORIGINS: '{origin}' is not an origin like https://www.example.org")
+    return origins
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -1,0 +1,1 @@
+"""Our Rasa input channels: the web widget's API and the SMS webhook. They call the plain-Python core."""

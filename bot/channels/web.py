@@ -1,0 +1,198 @@
+"""The web channel: the widget's API and a documented REST API for a site's own server.
+
+Identity comes from a token the server signed (bot/conversation_tokens.py), never from the client.
+Browsers are let in by their Origin (IEP_WEB_ORIGINS), servers by an API key (IEP_API_KEYS). A turn's
+replies and a reloaded page are both read from the tracker store, so they always agree.
+
+    GET  /webhooks/web/                  health
+    GET  /webhooks/web/widget.js|.css    the widget (public, cacheable)
+    GET  /webhooks/web/strings?language= the widget's words
+    POST /webhooks/web/conversations     a new conversation: {"token"}
+    POST /webhooks/web/messages          {"text"} or {"payload", "title"}: the turn's messages
+    GET  /webhooks/web/messages?after=N  messages from index N (a reload, or reminders since)
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Mapping
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import transcript
+from bot.conversation_tokens import TokenSigner
+from bot.knowledge import Knowledge, load_knowledge
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+WEB = Path(__file__).resolve().parents[1] / "web"
+STATIC = {"widget.js": "text/javascript", "widget.css": "text/css"}
+MAX_BODY = 256 * 1024  # bytes; well above the longest message we accept, far below Sanic's 100 MB
+STRING_PREFIX = "web_"
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+class WebChannel(InputChannel):
+    def __init__(self, settings: Settings | None = None, knowledge: Knowledge | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.knowledge = knowledge or load_knowledge()
+        self.signer = TokenSigner.from_settings(self.settings)
+        self.api_keys = [key.encode("utf-8") for key in self.settings.api_keys()]
+        # Read once: small files, served from memory without touching the disk per request.
+        self.static = {name: (WEB / name).read_bytes() for name in STATIC if (WEB / name).exists()}
+
+    @classmethod
+    def name(cls) -> str:
+        return "web"
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> "WebChannel":
+        return cls()  # everything comes from the environment (bot/settings.py)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        web = Blueprint("web_channel", url_prefix="/webhooks/web")
+
+        @web.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @web.route("/<name:(widget\\.js|widget\\.css)>", methods=["GET"])
+        async def static(_: Request, name: str) -> HTTPResponse:
+            body = self.static.get(name)
+            if body is None:
+                return response.json({"error": "not_found"}, status=404)
+            return response.raw(body, content_type=f"{STATIC[name]}; charset=utf-8",
+                                headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff",
+                                         "Cross-Origin-Resource-Policy": "cross-origin"})
+
+        @web.route("/strings", methods=["GET"])
+        async def strings(request: Request) -> HTTPResponse:
+            refused = self._refuse(request)
+            if refused:
+                return refused
+            language = _language(request.args.get("language"))
+            words = {key[len(STRING_PREFIX):]: self.knowledge.message(key, language, limit=self.settings.web_max_chars)
+                     for key in self.knowledge.messages if key.startswith(STRING_PREFIX)}
+            return response.json({"language": language, "strings": words},
+                                 headers={"Cache-Control": "public, max-age=300"})
+
+        @web.route("/conversations", methods=["POST"])
+        async def start(request: Request) -> HTTPResponse:
+            refused = self._refuse(request)
+            if refused:
+                return refused
+            token, _ = self.signer.issue()
+            return response.json({"token": token, "messages": [], "next": 0}, status=201, headers=NO_STORE)
+
+        @web.route("/messages", methods=["POST"])
+        async def send(request: Request) -> HTTPResponse:
+            refused = self._refuse(request)
+            if refused:
+                return refused
+            language = _language(request.args.get("language"))
+            body, problem = self._read_body(request, language)
+            if problem:
+                return problem
+            conversation_id = self.signer.verify(_bearer(request))
+            new = conversation_id is None
+            token = _bearer(request) if not new else None
+            if new:  # absent, guessed or altered: a fresh conversation that can read nothing of another's
+                token, conversation_id = self.signer.issue()
+            message_id = uuid.uuid4().hex
+            metadata = {"title": body["title"]} if body.get("title") else {}
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(body["message"], collector, conversation_id,
+                                                 input_channel=self.name(), message_id=message_id, metadata=metadata))
+                said = await self._transcript(request, conversation_id)
+            except Exception:  # noqa: BLE001 - the parent gets a kind answer; the log has no message text
+                logger.exception("a web turn failed")
+                return self._error(503, "unavailable", "web_error_network", language, token=token)
+            turn = said.since(message_id)
+            if message_id not in said.turns:  # the parent's data was deleted in this turn: only the replies remain
+                turn = transcript.replies(collector.messages)
+            return response.json({"token": token, "new_conversation": new, "next": len(said.messages),
+                                  "messages": [m.as_json() for m in turn]}, headers=NO_STORE)
+
+        @web.route("/messages", methods=["GET"])
+        async def history(request: Request) -> HTTPResponse:
+            refused = self._refuse(request)
+            if refused:
+                return refused
+            conversation_id = self.signer.verify(_bearer(request))
+            if conversation_id is None:
+                return response.json({"error": "unknown_conversation"}, status=401, headers=NO_STORE)
+            try:
+                start_at = max(0, int(request.args.get("after", "0")))
+            except ValueError:
+                return response.json({"error": "bad_request"}, status=400, headers=NO_STORE)
+            shown = (await self._transcript(request, conversation_id)).messages
+            reset = start_at > len(shown)  # the conversation was erased since the page last looked
+            return response.json({"messages": [m.as_json() for m in shown[0 if reset else start_at:]],
+                                  "next": len(shown), "reset": reset}, headers=NO_STORE)
+
+        return web
+
+    async def _transcript(self, request: Request, conversation_id: str) -> transcript.Transcript:
+        # The full history, all sessions: a returning parent sees the earlier talk, and a turn that opened a
+        # new session is found by its message id (it comes before the session marker).
+        tracker = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(conversation_id)
+        events = tracker.events if tracker else ()
+        return transcript.read(event.as_dict() for event in events)
+
+    def _refuse(self, request: Request) -> HTTPResponse | None:
+        """Browsers by their Origin, servers by their API key; anything else is refused before any work."""
+        origin = request.headers.get("origin")
+        language = _language(request.args.get("language"))
+        if origin is not None:
+            if origin.rstrip("/") in self.settings.web_origins:
+                return None
+            return self._error(403, "origin_not_allowed", "web_origin_refused", language)
+        given = (request.headers.get("x-api-key") or "").encode("utf-8")
+        if given and any(hmac.compare_digest(given, key) for key in self.api_keys):
+            return None
+        if request.headers.get("sec-fetch-site") == "same-origin":  # the widget served from our own host
+            return None
+        return self._error(401, "api_key_required", "web_key_needed", language)
+
+    def _read_body(self, request: Request, language: str) -> tuple[dict, HTTPResponse | None]:
+        if len(request.body or b"") > MAX_BODY:
+            return {}, self._error(413, "too_long", "web_too_long", language, limit=self.settings.web_max_chars)
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            return {}, self._error(400, "bad_request", "web_bad_request", language)
+        payload, text, title = body.get("payload"), body.get("text"), body.get("title")
+        message = payload if isinstance(payload, str) and payload.startswith("/") else text
+        if not isinstance(message, str) or not message.strip():
+            return {}, self._error(400, "bad_request", "web_bad_request", language)
+        if len(message) > self.settings.web_max_chars:
+            return {}, self._error(413, "too_long", "web_too_long", language, limit=self.settings.web_max_chars)
+        return {"message": message, "title": title[:200] if isinstance(title, str) and message is payload else ""}, None
+
+    def _error(self, status: int, error: str, message_key: str, language: str, token: str | None = None,
+               **values: object) -> HTTPResponse:
+        body: dict[str, Any] = {"error": error, "message": self.knowledge.message(message_key, language, **values)}
+        if token:
+            body["token"] = token
+        if "limit" in values:
+            body["limit"] = values["limit"]
+        return response.json(body, status=status, headers=NO_STORE)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization") or ""
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def _language(raw: str | None) -> str:
+    code = (raw or "en").strip().lower()[:2]
+    return code if code.isalpha() else "en"

@@ -1,0 +1,128 @@
+"""The whole stack as `make run` starts it, on free ports and temporary databases, for live tests.
+
+Action server, Rasa (our web and SMS channels, our tracker store), letter link server, demo site and
+reminder worker are real processes. A conversation is reached the way a site's server reaches it:
+through the web channel's API with an API key, so the tests use the same identity rules as parents.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+from bot.schema import make_engine
+from bot.settings import Settings
+from bot.store import conversation_key
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv" / "bin"
+MODEL = ROOT / "models" / "current.tar.gz"
+API_KEY = "live-test-api-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None):
+        self.dir = workdir
+        self.rasa_port, self.action_port, self.link_port, self.site_port = (free_port() for _ in range(4))
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.site_url = f"http://127.0.0.1:{self.site_port}"
+        self.env = {**os.environ,
+                    "DATABASE_URL": f"sqlite:///{workdir / 'cases.db'}",
+                    "IEP_TRACKER_DB": str(workdir / "tracker.db"),
+                    "IEP_SECRET_FILE": str(workdir / "id.secret"),
+                    "IEP_DATA_KEY_FILE": str(workdir / "data.key"),
+                    "IEP_RASA_JWT_SECRET_FILE": str(workdir / "jwt.secret"),
+                    "IEP_API_KEYS": API_KEY,
+                    "IEP_WEB_ORIGINS": f"{self.site_url},http://localhost:{self.site_port}",
+                    "IEP_PUBLIC_URL": self.rasa_url,
+                    "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+                    "RASA_URL": self.rasa_url,
+                    "LINK_BASE_URL": f"http://127.0.0.1:{self.link_port}",
+                    "IEP_REMINDER_POLL_SECONDS": "1",
+                    "RASA_TELEMETRY_ENABLED": "false",
+                    **(extra_env or {})}
+        self.settings = Settings.from_env(self.env)
+        self.engine = make_engine(self.env["DATABASE_URL"])
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.tokens: dict[str, str] = {}  # a test's name for a conversation -> its token
+
+    def start(self, name: str) -> None:
+        python = str(VENV / "python")
+        commands = {
+            "actions": [str(VENV / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+            "rasa": [python, "-m", "bot.rasa_server", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                     "--credentials", "credentials.yml", "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
+            "links": [python, "-m", "bot.link_server", "--port", str(self.link_port)],
+            "site": [python, "-m", "bot.demo_site", "--port", str(self.site_port)],
+            "worker": [python, "-m", "bot.reminder_worker"],
+        }
+        health = {"rasa": f"{self.rasa_url}/webhooks/web/", "actions": f"http://127.0.0.1:{self.action_port}/health",
+                  "links": f"http://127.0.0.1:{self.link_port}/health", "site": f"{self.site_url}/"}
+        log = open(self.dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(commands[name], cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        if name in health:
+            self._wait(health[name], name)
+
+    def _wait(self, url: str, name: str) -> None:
+        for _ in range(240):
+            if self.procs[name].poll() is not None:
+                raise RuntimeError(f"{name} stopped: see {self.dir / (name + '.log')}")
+            try:
+                if requests.get(url, timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"{name} did not start")
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        proc = self.procs.pop(name)
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+
+    def post(self, path: str, token: str | None = None, **body: object) -> requests.Response:
+        headers = {"X-API-Key": API_KEY}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.post(f"{self.rasa_url}/webhooks/web/{path}", json=body, headers=headers, timeout=90)
+
+    def say(self, name: str, message: str) -> list[dict]:
+        """Sends `message` in the conversation the test calls `name` (started on first use); the bot's replies."""
+        response = self.post("messages", self.tokens.get(name), text=message)
+        response.raise_for_status()
+        answer = response.json()
+        self.tokens[name] = answer["token"]
+        return [m for m in answer["messages"] if m["from"] == "bot"]
+
+    def sender(self, name: str) -> str:
+        """The Rasa conversation id behind a test's conversation (what the tracker store keys on)."""
+        from bot.conversation_tokens import TokenSigner
+
+        if name not in self.tokens:
+            self.say(name, "hi")
+        return TokenSigner.from_settings(self.settings, self.env).verify(self.tokens[name])
+
+    def key(self, name: str) -> str:
+        return conversation_key(self.sender(name), self.settings.id_secret(self.env))
+
+    def tracker_events(self, name: str) -> list[tuple[str, str]]:
+        tracker = create_engine(f"sqlite:///{self.env['IEP_TRACKER_DB']}", future=True)
+        with tracker.connect() as db:
+            return [tuple(r) for r in db.execute(text("SELECT type_name, data FROM events WHERE sender_id = :s"),
+                                                 {"s": self.sender(name)})]
+
+    def close(self) -> None:
+        for name in list(self.procs):
+            self.stop(name, signal.SIGKILL)
