@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.deadlines import Deadline
-from bot.schema import (CaseRow, CaseSituationRow, DeadlineRow, DownloadTokenRow, LetterRow, ReminderRow)
+from bot.schema import (CaseRow, CaseSituationRow, DeadlineRow, DownloadTokenRow, LetterRow, ReminderRow,
+                        SmsContactRow)
 from bot.store import StoredLetter, _stored
 
 
@@ -60,7 +61,7 @@ class Case:
 
 ERASE_SLOT = "erase_conversation"  # set by the delete action; the tracker store then forgets the conversation
 # Every table that holds something about a conversation, in the order a deletion empties them.
-CASE_TABLES = ("reminders", "deadlines", "case_situations", "download_tokens", "letters", "cases")
+CASE_TABLES = ("reminders", "deadlines", "case_situations", "download_tokens", "letters", "cases", "sms_contacts")
 
 
 class CaseStore:
@@ -186,6 +187,11 @@ class CaseStore:
                 DownloadTokenRow.letter_id.in_(letter_ids)))
             counts["letters"] = _run(session, delete(LetterRow).where(LetterRow.conversation_key == key))
             counts["cases"] = _run(session, delete(CaseRow).where(CaseRow.key == key))
+            # The sealed phone number goes too, unless the sender opted out: then the record of STOP stays
+            # (without the number) so we never text them again.
+            counts["sms_contacts"] = _run(session, delete(SmsContactRow).where(
+                SmsContactRow.key == key, SmsContactRow.opted_out.is_(False)))
+            _run(session, update(SmsContactRow).where(SmsContactRow.key == key).values(number=None, choices=None))
         return counts
 
     def count_rows(self, key: str) -> dict[str, int]:
@@ -199,6 +205,8 @@ class CaseStore:
                 "download_tokens": session.scalar(select(func.count()).where(DownloadTokenRow.letter_id.in_(letters))),
                 "letters": session.scalar(select(func.count()).where(LetterRow.conversation_key == key)),
                 "cases": session.scalar(select(func.count()).where(CaseRow.key == key)),
+                "sms_contacts": session.scalar(select(func.count()).where(SmsContactRow.key == key,
+                                                                          SmsContactRow.number.is_not(None))),
             }
 
     def inactive_since(self, cutoff: datetime) -> list[str]:

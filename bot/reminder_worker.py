@@ -21,11 +21,14 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
+from bot.knowledge import load_knowledge
 from bot.reminders import Claim, ReminderQueue
 from bot.retention import claim_job, purge
 from bot.schema import make_engine
 from bot.sealing import SealError, Sealer
 from bot.settings import Settings
+from bot.sms_contacts import SmsContacts
+from bot.sms_outbox import SmsOutbox, twilio_client
 
 logger = logging.getLogger("bot.reminder_worker")
 LEASE = timedelta(minutes=2)  # longer than one wake-up takes; a crashed worker's lease runs out
@@ -40,7 +43,8 @@ class RasaWaker:
     secret: bytes
     timeout: float = 30.0
 
-    def wake(self, conversation_id: str, reminder_id: int) -> bool:
+    def wake(self, conversation_id: str, reminder_id: int) -> list[dict] | None:
+        """The replies the reminder produced (empty if it stayed silent), or None if Rasa could not be reached."""
         token = jwt.encode({"user": {"username": "reminder-worker", "role": "admin"},
                             "exp": int(time.time()) + 300}, self.secret, algorithm="HS256")
         url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
@@ -50,10 +54,11 @@ class RasaWaker:
                                      headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout)
         except requests.RequestException as err:
             logger.warning("Rasa not reachable for reminder %s: %s", reminder_id, err.__class__.__name__)
-            return False
+            return None
         if response.status_code != 200:
             logger.warning("Rasa answered %s for reminder %s", response.status_code, reminder_id)
-        return response.status_code == 200
+            return None
+        return list(response.json().get("messages") or [])
 
 
 @dataclass
@@ -64,6 +69,7 @@ class Worker:
     engine: Engine
     tracker_engine: Engine | None
     retention: timedelta
+    texts: SmsOutbox | None = None  # SMS has no open connection: the worker texts the reminder itself
 
     def run_once(self, now: datetime) -> dict[str, int]:
         counts = {"delivered": 0, "retry": 0, "failed": 0}
@@ -82,9 +88,12 @@ class Worker:
         except SealError:
             logger.error("reminder %s: its address cannot be opened with the current data keys", reminder.id)
             return self.queue.retry_later(reminder.id, now + timedelta(hours=1))
-        woke = self.waker.wake(address["conversation_id"], reminder.id)
+        replies = self.waker.wake(address["conversation_id"], reminder.id)
         status = self.queue.status(reminder.id)
-        if woke and status == "delivered":
+        if replies and status == "delivered" and address.get("channel") == "sms" and self.texts is not None:
+            # Only the wake-up that marked it delivered gets replies back: a repeat stays silent.
+            self.texts.remind(address["conversation_id"], replies, now)
+        if replies is not None and status == "delivered":
             logger.info("reminder %s delivered", reminder.id)
             return "delivered"
         if status != "pending":  # cancelled or deleted meanwhile: nothing to do
@@ -106,9 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings.from_env()
     engine = make_engine(settings.database_url)
-    worker = Worker(ReminderQueue(engine), Sealer(settings.data_keys()),
-                    RasaWaker(settings.rasa_url, settings.rasa_jwt_secret()), engine, tracker_engine_from_env(),
-                    timedelta(days=settings.retention_days))
+    sealer = Sealer(settings.data_keys())
+    texts = None
+    if settings.sms_ready:
+        twilio = twilio_client(settings)
+        texts = SmsOutbox(SmsContacts(engine, sealer), twilio, load_knowledge(), settings.id_secret())
+    worker = Worker(ReminderQueue(engine), sealer, RasaWaker(settings.rasa_url, settings.rasa_jwt_secret()), engine,
+                    tracker_engine_from_env(), timedelta(days=settings.retention_days), texts)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases import CaseStore
 from bot.schema import JobRow
+from bot.sms_contacts import purge_contacts
 
 
 @dataclass
@@ -43,6 +44,7 @@ def purge(engine: Engine, tracker_engine: Engine | None, older_than: timedelta, 
         report.add(cases.delete(key))
         report.cases += 1
     report.add({"letters": cases.orphan_letters_before(cutoff)})
+    report.add({"sms_contacts": purge_contacts(engine, cutoff)})
     if tracker_engine is not None:
         report.conversations = purge_tracker(tracker_engine, cutoff)
     return report

@@ -96,6 +96,24 @@ class ReminderRow(Base):
     __table_args__ = (UniqueConstraint("case_key", "kind", "subject", name="uq_reminder_once"),)
 
 
+class SmsContactRow(Base):
+    """An SMS sender. Keyed like a case; the number is sealed and kept only to reply and remind."""
+    __tablename__ = "sms_contacts"
+    key = Column(String(64), primary_key=True)  # keyed hash of the conversation id (itself a keyed hash)
+    number = Column(Text)  # sealed; None once an opted-out sender's record is purged
+    opted_out = Column(Boolean, nullable=False, default=False)  # STOP: we send nothing until START
+    welcomed_at = Column(DateTime)  # when we first named the service and how to stop
+    choices = Column(Text)  # JSON [[title, payload], ...]: what "1", "2" mean in the next reply
+    updated_at = Column(DateTime, nullable=False, index=True)
+
+
+class SmsInboundRow(Base):
+    """Each webhook's MessageSid, so a replayed or retried webhook is answered once."""
+    __tablename__ = "sms_inbound"
+    sid_hash = Column(String(64), primary_key=True)
+    received_at = Column(DateTime, nullable=False, index=True)
+
+
 class JobRow(Base):
     __tablename__ = "jobs"
     name = Column(String(40), primary_key=True)  # e.g. "purge": runs at most once a day across workers

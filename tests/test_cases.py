@@ -50,7 +50,7 @@ def _letter(engine, key, sent_on=date(2026, 3, 2), letter="meeting_request"):
 def test_migrations_build_exactly_the_models(engine):
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
 
 
 def test_a_database_made_before_migrations_is_upgraded_without_losing_letters(tmp_path):
@@ -66,7 +66,7 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_letters(tm
               '2026-01-05 10:00:00', NULL);
         """)
     engine = make_engine(f"sqlite:///{path}")
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     assert LetterStore(engine).get(1).text == "Hello"
     make_engine(f"sqlite:///{path}")  # upgrading again changes nothing
     assert "reminders" in inspect(engine).get_table_names()

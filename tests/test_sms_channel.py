@@ -1,0 +1,210 @@
+"""The SMS channel end to end: real Rasa, real action server, a fake Twilio API on loopback that
+records what would have been texted. Webhooks are signed as Twilio signs them, over the public URL."""
+from __future__ import annotations
+
+import json
+import time
+from itertools import count
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from bot.cases import CaseStore
+from bot.conversation_tokens import PhoneHasher
+from bot.store import conversation_key
+from bot.twilio import signature
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
+from tests.stack import MODEL, Stack
+
+PUBLIC_URL = "https://iep.example.org/webhooks/sms/webhook"  # as Twilio sees it, behind a proxy
+_sids = count(1)
+HELP_MARK = "parentcenterhub.org"
+
+
+class SmsStack(Stack):
+    def text(self, number: str, body: str, media: int = 0, sid: str | None = None,
+             sign: str | None = "valid") -> requests.Response:
+        params = {"MessageSid": sid or f"SM{next(_sids):032d}", "AccountSid": ACCOUNT_SID, "From": number, "To": FROM,
+                  "Body": body, "NumMedia": str(media)}
+        headers = {}
+        if sign == "valid":
+            headers["X-Twilio-Signature"] = signature(AUTH_TOKEN, PUBLIC_URL, params)
+        elif sign:
+            headers["X-Twilio-Signature"] = sign
+        return requests.post(f"{self.rasa_url}/webhooks/sms/webhook", data=params, headers=headers, timeout=30)
+
+    def conversation(self, number: str) -> str:
+        return PhoneHasher.from_settings(self.settings, self.env).conversation_id(number)
+
+    def case_key(self, number: str) -> str:
+        return conversation_key(self.conversation(number), self.settings.id_secret(self.env))
+
+    def user_texts(self, number: str) -> list[str]:
+        tracker = create_engine(f"sqlite:///{self.env['IEP_TRACKER_DB']}", future=True)
+        with tracker.connect() as db:
+            return [json.loads(row.data)["text"] for row in db.execute(text(
+                "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
+                {"s": self.conversation(number)})]
+
+
+@pytest.fixture(scope="module")
+def twilio():
+    return FakeTwilio().start()
+
+
+@pytest.fixture(scope="module")
+def sms(tmp_path_factory, twilio):
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` first (make test does)")
+    made = SmsStack(tmp_path_factory.mktemp("sms"), {
+        "IEP_SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE": twilio.url,
+        "IEP_HELP_CONTACT": "the Sample Family Center at 555-0100, weekdays 9 to 5"})
+    made.start("actions")
+    made.start("rasa")
+    yield made
+    made.close()
+
+
+def _settle(sms: SmsStack, twilio: FakeTwilio, number: str) -> list[str]:
+    """Everything texted to `number` once every turn sent so far has been answered: one sender's texts are
+    answered in order, so when the answer to a HELP sent now arrives, everything before it has too."""
+    helped = sum(HELP_MARK in body for body in twilio.to(number))
+    assert sms.text(number, "HELP").status_code == 200
+    deadline = time.time() + 90
+    while sum(HELP_MARK in body for body in twilio.to(number)) <= helped and time.time() < deadline:
+        time.sleep(0.1)
+    bodies = twilio.to(number)
+    assert sum(HELP_MARK in body for body in bodies) == helped + 1, bodies
+    return bodies
+
+
+def test_a_forged_or_unsigned_webhook_gets_403_and_reaches_nothing(sms, twilio):
+    number = "+15550100001"
+    assert sms.text(number, "hi", sign=None).status_code == 403
+    assert sms.text(number, "hi", sign="bm90IGEgc2lnbmF0dXJl").status_code == 403
+    forged = signature("wrong-token", PUBLIC_URL, {"Body": "hi", "From": number})
+    assert sms.text(number, "hi", sign=forged).status_code == 403
+    time.sleep(1)
+    assert twilio.to(number) == [] and sms.user_texts(number) == []
+    assert CaseStore(sms.engine).get(sms.case_key(number)) is None
+
+
+def test_the_webhook_answers_at_once_and_the_reply_comes_through_the_api(sms, twilio):
+    number = "+15550100002"
+    answer = sms.text(number, "¡Hola! My daughter is 7 and has an IEP. Her school stopped her speech therapy in "
+                              "October and nobody told me why.")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/xml")
+    assert "<Message>" not in answer.text  # nothing said in the webhook's answer: the replies go by the API
+    bodies = twilio.wait_for(number, 1)
+    assert bodies[0].startswith("IEP Navigator here") and "STOP" in bodies[0]  # the first text names us
+    assert all(len(body) <= 320 for body in bodies)
+    sent = [m for m in twilio.sent if m["to"] == number][0]
+    assert sent["from"] == FROM and sent["path"] == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    assert sms.user_texts(number)[0].startswith("¡Hola! My daughter")  # arrived as typed, not as "@Hola"
+    later = _settle(sms, twilio, number)
+    assert not any(b.startswith("IEP Navigator here") for b in later[len(bodies):])  # named only once
+
+
+def test_a_replayed_webhook_is_answered_once(sms, twilio):
+    number = "+15550100003"
+    first = sms.text(number, "what is an IEP", sid="SMreplay0000000000000000000000001")
+    before = _settle(sms, twilio, number)
+    again = sms.text(number, "what is an IEP", sid="SMreplay0000000000000000000000001")
+    assert first.status_code == again.status_code == 200
+    after = _settle(sms, twilio, number)
+    assert len(after) == len(before) + 1  # only the second HELP's answer was added
+    assert sum("what is an IEP" in t for t in sms.user_texts(number)) == 1
+
+
+def test_quick_replies_become_numbers_and_a_number_picks_one(sms, twilio):
+    number = "+15550100004"
+    sms.text(number, "My son is in 5th grade with an IEP for ADHD. I asked the school for a copy of his records and "
+                     "files three weeks ago and they still have not given me anything.")
+    bodies = _settle(sms, twilio, number)
+    offered = [b for b in bodies if "Reply 1 for" in b]
+    assert offered, bodies
+    sms.text(number, "1")
+    _settle(sms, twilio, number)
+    picked = sms.user_texts(number)[-1]
+    assert picked.startswith(("/make_letter", "/advocate_check", "/choose_situation")), picked
+
+
+def test_stop_in_any_case_confirms_once_then_silence_until_start(sms, twilio):
+    number = "+15550100005"
+    sms.text(number, "hi, my son has autism and the school keeps calling me to pick him up early")
+    twilio.wait_for(number, 1)
+    key = sms.case_key(number)
+    sms.text(number, "  stop  ")
+    bodies = twilio.wait_for(number, len(twilio.to(number)) + 1)
+    assert "won't get any more texts" in bodies[-1]
+    assert CaseStore(sms.engine).get(key).reminders_off  # reminders dropped too
+    quiet = len(twilio.to(number))
+    sms.text(number, "STOP")
+    sms.text(number, "are you there? he got suspended again today")
+    time.sleep(3)
+    assert len(twilio.to(number)) == quiet  # nothing more, not even a second confirmation
+    assert not any("suspended again" in t for t in sms.user_texts(number))  # and nothing stored
+    sms.text(number, "Start")
+    bodies = twilio.wait_for(number, quiet + 1)
+    assert "Welcome back" in bodies[-1]
+    sms.text(number, "he got suspended again today for 3 days")
+    twilio.wait_for(number, quiet + 2)
+
+
+def test_help_says_who_we_are_how_to_stop_and_where_a_person_is(sms, twilio):
+    number = "+15550100006"
+    sms.text(number, "help")
+    [body] = twilio.wait_for(number, 1)
+    assert "IEP Navigator" in body and "STOP" in body and "parentcenterhub.org" in body and "555-0100" in body
+
+
+def test_a_picture_without_words_and_emoji_only_get_clear_replies(sms, twilio):
+    number = "+15550100007"
+    sms.text(number, "", media=1)
+    first = _settle(sms, twilio, number)
+    assert "only read text" in " ".join(first)
+    sms.text(number, "😭😭🙏")
+    more = _settle(sms, twilio, number)
+    assert len(more) >= len(first) + 2 and all(len(b) <= 320 for b in more)  # a reply, then HELP's
+
+
+def test_a_1600_character_text_is_read_and_answered_in_texts_of_at_most_320(sms, twilio):
+    number = "+15550100008"
+    story = ("My son is 10 and has dyslexia and ADHD. He has had an IEP since 2nd grade. This year his reading "
+             "has not moved at all and his teacher says he is falling further behind. ") * 9
+    story = story[:1600]
+    assert sms.text(number, story).status_code == 200
+    bodies = twilio.wait_for(number, 1)
+    assert all(len(b) <= 320 for b in bodies)
+    assert story[:200] in sms.user_texts(number)[0]
+
+
+def test_the_number_is_kept_only_sealed_and_never_as_a_conversation_id(sms, twilio):
+    number = "+15550100009"
+    sms.text(number, "my daughter's IEP meeting is next week, what should I bring")
+    twilio.wait_for(number, 1)
+    digits = number.lstrip("+").encode()
+    for db in ("cases.db", "tracker.db"):
+        for path in sms.dir.glob(db + "*"):  # the database and its write-ahead log
+            assert digits not in path.read_bytes(), path
+    assert digits.decode() not in sms.conversation(number)
+
+
+def test_deleting_by_text_forgets_the_number(sms, twilio):
+    number = "+15550100010"
+    sms.text(number, "my son's school suspended him for 5 days and I want to know my rights")
+    _settle(sms, twilio, number)
+    key = sms.case_key(number)
+    assert CaseStore(sms.engine).count_rows(key)["sms_contacts"] == 1
+    sms.text(number, "please delete my data")
+    bodies = _settle(sms, twilio, number)
+    assert "Delete it all?" in " ".join(bodies)
+    choice = [b for b in bodies if "Reply 1 for" in b][-1]
+    assert "1 for Yes" in choice, choice
+    sms.text(number, "1")
+    twilio.wait_for(number, len(bodies) + 1)
+    time.sleep(1)
+    assert "I deleted everything" in twilio.to(number)[-1]
+    assert CaseStore(sms.engine).count_rows(key) == {t: 0 for t in CaseStore(sms.engine).count_rows(key)}

@@ -1,0 +1,75 @@
+"""What an SMS means (keywords, numbered choices) and how replies are written as texts."""
+from __future__ import annotations
+
+import pytest
+
+from bot.sms_dialog import Inbound, decide, keyword, notice, write
+from bot.sms_text import encoding
+
+CHOICES = [("Write a records request", '/make_letter{"letter": "records_request"}'),
+           ("Do I need an advocate?", "/advocate_check")]
+
+
+@pytest.mark.parametrize("body", ["STOP", "stop", "  stop  ", "Stop.", "sToP!", "UNSUBSCRIBE", "cancel", "End",
+                                  "quit", "STOPALL", "stop\n"])
+def test_stop_words_stop(body):
+    assert keyword(body) == "stop" and decide(Inbound(body), False, CHOICES).kind == "stop"
+
+
+@pytest.mark.parametrize("body", ["please stop texting me about the bus", "they won't stop calling me",
+                                  "cancel the meeting?", "the end of the year", "stop it now"])
+def test_stop_inside_a_sentence_is_an_ordinary_message(body):
+    assert decide(Inbound(body), False, CHOICES).kind == "assistant"
+
+
+def test_after_stop_only_start_and_help_are_answered():
+    assert decide(Inbound("my son needs help with reading"), True, CHOICES).kind == "ignore"
+    assert decide(Inbound("1"), True, CHOICES).kind == "ignore"
+    assert decide(Inbound("START"), True, CHOICES).kind == "start"
+    assert decide(Inbound("yes"), True, CHOICES).kind == "start"
+    assert decide(Inbound("help"), True, CHOICES).kind == "help"
+    assert decide(Inbound("yes"), False, CHOICES) == decide(Inbound("yes"), False, CHOICES)
+    assert decide(Inbound("yes"), False, CHOICES).text == "yes"  # an answer, not an opt-in
+
+
+@pytest.mark.parametrize("body,expected", [("1", 0), (" 2 ", 1), ("2.", 1), ("#1", 0), ("1)", 0)])
+def test_a_number_picks_the_choice_offered(body, expected):
+    decision = decide(Inbound(body), False, CHOICES)
+    assert (decision.text, decision.title) == (CHOICES[expected][1], CHOICES[expected][0])
+
+
+@pytest.mark.parametrize("body", ["3", "0", "12", "1 2", "I have 1 child"])
+def test_other_numbers_are_words_for_the_assistant(body):
+    assert decide(Inbound(body), False, CHOICES) == decide(Inbound(body), False, CHOICES)
+    assert decide(Inbound(body), False, CHOICES).text == body.strip()
+
+
+def test_a_picture_with_no_words_gets_its_own_reply():
+    assert decide(Inbound("", media_count=1), False, CHOICES).kind == "no_text"
+    assert decide(Inbound("   "), False, CHOICES).kind == "no_text"
+
+
+def test_buttons_become_numbered_choices_and_replies_share_texts(knowledge):
+    out = write([{"text": "Here is what the rules say:\n• You can ask for records (34 CFR 300.613)"},
+                 {"text": "What can help next:", "buttons": [{"title": t, "payload": p} for t, p in CHOICES]}],
+                knowledge, "en")
+    assert out.choices == CHOICES
+    assert len(out.bodies) == 1 and "Reply 1 for Write a records request, 2 for Do I need an advocate?" in out.bodies[0]
+    assert "- You can ask" in out.bodies[0] and encoding(out.bodies[0]) == "GSM-7"  # the bullet costs no UCS-2
+
+
+def test_the_first_text_names_the_service_and_how_to_stop(knowledge):
+    first = write([{"text": "Hi"}], knowledge, "en", intro=True).bodies[0]
+    assert first.startswith("IEP Navigator") and "STOP" in first
+    assert "STOP" not in write([{"text": "Hi"}], knowledge, "en").bodies[0]
+
+
+def test_long_replies_are_split_between_words_within_320(knowledge):
+    long = " ".join(f"word{i}" for i in range(400))
+    bodies = write([{"text": long}], knowledge, "en").bodies
+    assert all(len(b) <= 320 for b in bodies) and " ".join(bodies).split() == long.split()
+
+
+def test_help_names_us_how_to_stop_and_where_to_find_a_person(knowledge):
+    [body] = notice("sms_help", knowledge, "en", "our helpline at 555-0100").bodies
+    assert "IEP Navigator" in body and "STOP" in body and "parentcenterhub.org" in body and "555-0100" in body
