@@ -1,7 +1,7 @@
 # IEP Navigator. `make run` and `make test` are all a fresh machine needs.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help venv train run shell test test-unit test-stories test-heldout validate check-seeds clean
+.PHONY: help venv train run shell test test-unit test-stories test-heldout validate check-seeds browser-deps clean
 
 help:
 	@echo "make run    start the assistant (creates the environment and trains the model when needed)"
@@ -28,7 +28,11 @@ validate: venv
 	@source scripts/env.sh && .venv/bin/rasa data validate --quiet \
 	    --config config.yml --domain domain --data data
 
-test-unit: train
+# The browser tests (tests/browser) need Debian's Chromium and axe-core: installed once, where missing.
+browser-deps:
+	@scripts/browser_deps.sh >/dev/null
+
+test-unit: train browser-deps
 	@source scripts/env.sh && source scripts/defaults.sh && .venv/bin/python -m pytest -q
 
 # `rasa test` exits 0 when stories fail, so fail on prediction errors and read the report as well.

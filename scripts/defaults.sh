@@ -10,3 +10,7 @@ export IEP_SECRET_FILE="${IEP_SECRET_FILE:-$ROOT/var/id.secret}"  # or set IEP_I
 export IEP_DATA_KEY_FILE="${IEP_DATA_KEY_FILE:-$ROOT/var/data.key}"  # or set IEP_DATA_KEYS (Fernet, newest first)
 export IEP_RASA_JWT_SECRET_FILE="${IEP_RASA_JWT_SECRET_FILE:-$ROOT/var/rasa-jwt.secret}"  # or set IEP_RASA_JWT_SECRET
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"  # where the reminder worker reaches Rasa
+export SITE_PORT="${SITE_PORT:-8080}"  # the demo family-support page with the chat widget on it
+export IEP_PUBLIC_URL="${IEP_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"  # where browsers reach the assistant
+export IEP_WEB_ORIGINS="${IEP_WEB_ORIGINS:-http://127.0.0.1:$SITE_PORT,http://localhost:$SITE_PORT}"  # sites that may embed it
+export IEP_API_KEY_FILE="${IEP_API_KEY_FILE:-$ROOT/var/api.key}"  # or set IEP_API_KEYS (server-to-server use)

@@ -19,27 +19,33 @@ pids+=($!)
 # Reminders kept in the case database, delivered once each; also the daily retention purge.
 "$VENV/bin/python" -m bot.reminder_worker >"$ROOT/var/reminders.log" 2>&1 &
 pids+=($!)
-# REST channel on (credentials.yml). The HTTP API is on for the reminder worker only: every call needs a
-# JWT signed with the secret in $IEP_RASA_JWT_SECRET_FILE (never put on the command line).
+# Our web and SMS channels (credentials.yml). The HTTP API is on for the reminder worker only: every call
+# needs a JWT signed with the secret in $IEP_RASA_JWT_SECRET_FILE (never put on the command line).
 "$VENV/bin/python" -m bot.rasa_server --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
     --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 >"$ROOT/var/rasa.log" 2>&1 &
 pids+=($!)
 
+# A sample family-support page with the chat widget on it.
+"$VENV/bin/python" -m bot.demo_site --port "$SITE_PORT" >"$ROOT/var/site.log" 2>&1 &
+pids+=($!)
+
 echo "Starting (the first answer takes about half a minute)..."
 for _ in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1; then break; fi
+  if curl -fsS "http://127.0.0.1:$RASA_PORT/webhooks/web/" >/dev/null 2>&1; then break; fi
   for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || { echo "A server stopped; see var/*.log"; exit 1; }; done
   sleep 1
 done
 cat <<MSG
 
 IEP Navigator is running.
-  Talk to it in this machine's terminal:   make shell   (in another terminal)
-  Or over HTTP (REST channel):
-    curl -s http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
-      -H 'Content-Type: application/json' \\
-      -d '{"sender": "demo", "message": "the school keeps saying they are monitoring his reading and nothing changes"}'
+  Try the chat widget on the demo page:   http://127.0.0.1:$SITE_PORT/
+  Talk to it in this machine's terminal:  make shell   (in another terminal)
+  Or over HTTP, as a site's server would (API key in $IEP_API_KEY_FILE):
+    curl -s http://127.0.0.1:$RASA_PORT/webhooks/web/messages \\
+      -H "X-API-Key: \$(cat $IEP_API_KEY_FILE)" -H 'Content-Type: application/json' \\
+      -d '{"text": "the school keeps saying they are monitoring his reading and nothing changes"}'
+  SMS: set IEP_SMS_PUBLIC_URL and TWILIO_* (README) and point the number at /webhooks/sms/webhook.
   Letter downloads: $LINK_BASE_URL
-  Logs: var/rasa.log, var/actions.log, var/links.log, var/reminders.log. Press Ctrl-C to stop.
+  Logs: var/rasa.log, var/actions.log, var/links.log, var/reminders.log, var/site.log. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

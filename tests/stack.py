@@ -11,11 +11,15 @@ import signal
 import socket
 import subprocess
 import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, text
 
+from bot.knowledge import load_knowledge
+from bot.letter_service import LetterService
+from bot.letters import LetterRequest
 from bot.schema import make_engine
 from bot.settings import Settings
 from bot.store import conversation_key
@@ -122,6 +126,25 @@ class Stack:
         with tracker.connect() as db:
             return [tuple(r) for r in db.execute(text("SELECT type_name, data FROM events WHERE sender_id = :s"),
                                                  {"s": self.sender(name)})]
+
+    def letter(self, name: str, letter: str = "meeting_request") -> int:
+        """A letter made for this conversation, as the letter form would make it."""
+        service = LetterService(load_knowledge(), self.settings, self.engine)
+        request = LetterRequest(letter, {"parent_name": "Ana Rivera", "child_name": "Sam Rivera", "grade": "3rd grade",
+                                         "school": "Lincoln Elementary", "meeting_reason": "general_concern",
+                                         "concern": "his reading", "availability": "after 3 pm"},
+                                date.today(), date.today() + timedelta(days=14), "en")
+        return service.make(request, self.sender(name), datetime.now()).stored.id
+
+    def set_slot(self, name: str, slot: str, value: object) -> None:
+        import jwt
+
+        token = jwt.encode({"user": {"username": "test", "role": "admin"}}, self.settings.rasa_jwt_secret(self.env),
+                           algorithm="HS256")
+        response = requests.post(f"{self.rasa_url}/conversations/{self.sender(name)}/tracker/events",
+                                 json=[{"event": "slot", "name": slot, "value": value}],
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        response.raise_for_status()
 
     def close(self) -> None:
         for name in list(self.procs):

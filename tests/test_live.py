@@ -13,9 +13,6 @@ from sqlalchemy import update
 
 from bot.cases import CASE_TABLES, CaseStore
 from bot.deadlines import deadlines_for
-from bot.knowledge import load_knowledge
-from bot.letter_service import LetterService
-from bot.letters import LetterRequest
 from bot.reminder_worker import RasaWaker
 from bot.schema import ReminderRow
 from tests.stack import MODEL, Stack
@@ -23,32 +20,11 @@ from tests.stack import MODEL, Stack
 REMINDER_WORDS = "Has the school answered?"
 
 
-class LiveStack(Stack):
-    def letter(self, name: str, letter: str = "meeting_request") -> int:
-        """A letter made for this conversation, as the letter form would make it."""
-        service = LetterService(load_knowledge(), self.settings, self.engine)
-        request = LetterRequest(letter, {"parent_name": "Ana Rivera", "child_name": "Sam Rivera", "grade": "3rd grade",
-                                         "school": "Lincoln Elementary", "meeting_reason": "general_concern",
-                                         "concern": "his reading", "availability": "after 3 pm"},
-                                date.today(), date.today() + timedelta(days=14), "en")
-        return service.make(request, self.sender(name), datetime.now()).stored.id
-
-    def set_slot(self, name: str, slot: str, value: object) -> None:
-        import jwt
-
-        token = jwt.encode({"user": {"username": "test", "role": "admin"}}, self.settings.rasa_jwt_secret(self.env),
-                           algorithm="HS256")
-        response = requests.post(f"{self.rasa_url}/conversations/{self.sender(name)}/tracker/events",
-                                 json=[{"event": "slot", "name": slot, "value": value}],
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        response.raise_for_status()
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` first (make test does)")
-    made = LiveStack(tmp_path_factory.mktemp("live"))
+    made = Stack(tmp_path_factory.mktemp("live"))
     made.start("actions")
     made.start("rasa")
     yield made
@@ -59,7 +35,7 @@ def _texts(replies: list[dict]) -> str:
     return "\n".join(r.get("text") or "" for r in replies)
 
 
-def _sent_letter(stack: LiveStack, sender: str) -> int:
+def _sent_letter(stack: Stack, sender: str) -> int:
     stack.say(sender, "hi")
     letter_id = stack.letter(sender)
     stack.set_slot(sender, "letter_id", letter_id)

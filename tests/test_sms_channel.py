@@ -3,19 +3,22 @@ records what would have been texted. Webhooks are signed as Twilio signs them, o
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from datetime import datetime
 from itertools import count
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
 from bot.cases import CaseStore
 from bot.conversation_tokens import PhoneHasher
+from bot.schema import ReminderRow
 from bot.store import conversation_key
 from bot.twilio import signature
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
-from tests.stack import MODEL, Stack
+from tests.stack import MODEL, ROOT, VENV, Stack
 
 PUBLIC_URL = "https://iep.example.org/webhooks/sms/webhook"  # as Twilio sees it, behind a proxy
 _sids = count(1)
@@ -36,6 +39,8 @@ class SmsStack(Stack):
 
     def conversation(self, number: str) -> str:
         return PhoneHasher.from_settings(self.settings, self.env).conversation_id(number)
+
+    sender = conversation  # an SMS conversation is named by its number
 
     def case_key(self, number: str) -> str:
         return conversation_key(self.conversation(number), self.settings.id_secret(self.env))
@@ -208,3 +213,27 @@ def test_deleting_by_text_forgets_the_number(sms, twilio):
     time.sleep(1)
     assert "I deleted everything" in twilio.to(number)[-1]
     assert CaseStore(sms.engine).count_rows(key) == {t: 0 for t in CaseStore(sms.engine).count_rows(key)}
+
+
+def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twilio):
+    number = "+15550100011"
+    sms.text(number, "I sent the school a letter asking for a meeting about my son's reading")
+    _settle(sms, twilio, number)
+    sms.set_slot(number, "letter_id", sms.letter(number))
+    sms.text(number, "/letter_sent")
+    assert "I'll check in with you on" in " ".join(_settle(sms, twilio, number))
+    key = sms.case_key(number)
+    [reminder] = [r for r in CaseStore(sms.engine).get(key).reminders if r.kind == "follow_up"]
+    with sms.engine.begin() as db:  # bring the week forward: due now
+        db.execute(update(ReminderRow).where(ReminderRow.id == reminder.id).values(due_at=datetime.now()))
+    before = len(twilio.to(number))
+    worker = [str(VENV / "python"), "-m", "bot.reminder_worker", "--once"]
+    subprocess.run(worker, cwd=ROOT, env=sms.env, check=True, timeout=120, capture_output=True)
+    reminded = twilio.to(number)[before:]
+    assert len(reminded) >= 1 and "Has the school answered?" in " ".join(reminded)
+    assert "Reply 1 for" in reminded[-1]  # its quick replies, as numbers
+    subprocess.run(worker, cwd=ROOT, env=sms.env, check=True, timeout=120, capture_output=True)
+    assert len(twilio.to(number)) == before + len(reminded)  # once
+    sms.text(number, "STOP")
+    twilio.wait_for(number, before + len(reminded) + 1)
+    assert {r.status for r in CaseStore(sms.engine).get(key).reminders} <= {"delivered", "cancelled"}
