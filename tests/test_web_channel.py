@@ -45,13 +45,15 @@ def test_a_conversation_starts_with_a_server_issued_token_and_reads_back_the_sam
     assert _history(web, token, after=turn["next"]).json()["messages"] == []
 
 
-def test_a_quick_reply_is_shown_by_its_title(web):
+def test_a_quick_reply_is_shown_by_its_title_whatever_its_payload(web):
     first = web.post("messages", None, text="the school won't give me my daughter's records").json()
     buttons = [b for m in first["messages"] for b in m["buttons"]]
     assert buttons, first
     chosen = web.post("messages", first["token"], payload=buttons[0]["payload"], title=buttons[0]["title"]).json()
     assert chosen["messages"][0] == {"index": first["next"], "from": "parent", "text": buttons[0]["title"],
                                      "buttons": [], "letter": None}
+    plain = web.post("messages", chosen["token"], payload="Skip", title="Skip for now").json()  # a form's Skip
+    assert plain["messages"][0]["text"] == "Skip for now" and plain["messages"][1]["from"] == "bot"
 
 
 def test_a_tampered_or_guessed_token_starts_a_fresh_conversation_and_reads_nothing_of_another(web):
@@ -92,7 +94,7 @@ def test_bad_input_gets_a_clear_answer_and_loses_nothing(web):
     long = web.post("messages", token, text="word " * 4000)  # 20,000 characters
     assert long.status_code == 413 and long.json()["limit"] == 10000
     assert long.json()["message"] == k.message("web_too_long", "en", limit=10000)
-    for bad in ({"text": ""}, {"text": "   "}, {"text": 42}, {"payload": "not-a-payload"}, {}):
+    for bad in ({"text": ""}, {"text": "   "}, {"text": 42}, {"payload": "  "}, {"payload": 5}, {}):
         answer = web.post("messages", token, **bad)
         assert answer.status_code == 400 and answer.json()["message"] == k.message("web_bad_request", "en")
     raw = requests.post(_url(web, "messages"), data=b"\xff\xfe{not json", timeout=30,

@@ -62,7 +62,7 @@ class WebChannel(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @web.route("/<name:(widget\\.js|widget\\.css)>", methods=["GET"])
+        @web.route("/<name:(widget\\.js|widget\\.css)>", methods=["GET", "HEAD"])
         async def static(_: Request, name: str) -> HTTPResponse:
             body = self.static.get(name)
             if body is None:
@@ -171,12 +171,14 @@ class WebChannel(InputChannel):
         if not isinstance(body, dict):
             return {}, self._error(400, "bad_request", "web_bad_request", language)
         payload, text, title = body.get("payload"), body.get("text"), body.get("title")
-        message = payload if isinstance(payload, str) and payload.startswith("/") else text
+        # A quick reply sends its payload ("/make_letter{...}", or a plain "Skip") and its title to show.
+        pressed = isinstance(payload, str) and bool(payload.strip())
+        message = payload if pressed else text
         if not isinstance(message, str) or not message.strip():
             return {}, self._error(400, "bad_request", "web_bad_request", language)
         if len(message) > self.settings.web_max_chars:
             return {}, self._error(413, "too_long", "web_too_long", language, limit=self.settings.web_max_chars)
-        return {"message": message, "title": title[:200] if isinstance(title, str) and message is payload else ""}, None
+        return {"message": message, "title": title[:200] if pressed and isinstance(title, str) else ""}, None
 
     def _error(self, status: int, error: str, message_key: str, language: str, token: str | None = None,
                **values: object) -> HTTPResponse:
