@@ -17,6 +17,7 @@ from bot.reminders import MAX_ATTEMPTS, ReminderQueue
 from bot.retention import claim_job, parse_age, purge, purge_tracker
 from bot.schema import Base, current_revision, make_engine
 from bot.sealing import SealError, Sealer
+from bot.sms_contacts import SmsContacts
 from bot.store import LetterStore, conversation_key
 
 NOW = datetime(2026, 3, 2, 9, 30)
@@ -166,6 +167,7 @@ def test_deleting_a_conversation_leaves_zero_rows_in_every_table_and_twice_is_ha
 
         cases.add_deadlines(key, [d for d in deadlines_for("records_requested", date(2026, 3, 2)) if d.legal],
                             letter.id, NOW)
+        SmsContacts(engine, sealer).arrive(key, "+15550102000", NOW)  # a parent who texts
     before = cases.count_rows(KEY)
     assert all(before[table] >= 1 for table in CASE_TABLES), before
     deleted = cases.delete(KEY)
