@@ -11,8 +11,10 @@ import signal
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Iterator
 
 import requests
 from sqlalchemy import create_engine, text
@@ -28,6 +30,19 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "current.tar.gz"
 API_KEY = "live-test-api-key"
+
+
+@contextmanager
+def running(stack: "Stack", *names: str) -> Iterator["Stack"]:
+    """The stack with these processes started, stopped again afterwards whatever happens."""
+    if not MODEL.exists():
+        raise RuntimeError("no trained model at models/current.tar.gz: run `make train` first (make test does)")
+    try:
+        for name in names:
+            stack.start(name)
+        yield stack
+    finally:
+        stack.close()
 
 
 def free_port() -> int:

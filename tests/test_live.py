@@ -15,20 +15,15 @@ from bot.cases import CASE_TABLES, CaseStore
 from bot.deadlines import deadlines_for
 from bot.reminder_worker import RasaWaker
 from bot.schema import ReminderRow
-from tests.stack import MODEL, Stack
+from tests.stack import Stack, running
 
 REMINDER_WORDS = "Has the school answered?"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` first (make test does)")
-    made = Stack(tmp_path_factory.mktemp("live"))
-    made.start("actions")
-    made.start("rasa")
-    yield made
-    made.close()
+    with running(Stack(tmp_path_factory.mktemp("live")), "actions", "rasa") as made:
+        yield made
 
 
 def _texts(replies: list[dict]) -> str:

@@ -18,7 +18,7 @@ from bot.schema import ReminderRow
 from bot.store import conversation_key
 from bot.twilio import signature
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
-from tests.stack import MODEL, ROOT, VENV, Stack
+from tests.stack import ROOT, VENV, Stack, running
 
 PUBLIC_URL = "https://iep.example.org/webhooks/sms/webhook"  # as Twilio sees it, behind a proxy
 _sids = count(1)
@@ -60,16 +60,12 @@ def twilio():
 
 @pytest.fixture(scope="module")
 def sms(tmp_path_factory, twilio):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` first (make test does)")
     made = SmsStack(tmp_path_factory.mktemp("sms"), {
         "IEP_SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE": twilio.url,
         "IEP_HELP_CONTACT": "the Sample Family Center at 555-0100, weekdays 9 to 5"})
-    made.start("actions")
-    made.start("rasa")
-    yield made
-    made.close()
+    with running(made, "actions", "rasa"):
+        yield made
 
 
 def _settle(sms: SmsStack, twilio: FakeTwilio, number: str) -> list[str]:

@@ -6,18 +6,13 @@ import pytest
 import requests
 
 from bot.knowledge import load_knowledge
-from tests.stack import API_KEY, MODEL, Stack
+from tests.stack import API_KEY, Stack, running
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` first (make test does)")
-    made = Stack(tmp_path_factory.mktemp("web"))
-    made.start("actions")
-    made.start("rasa")
-    yield made
-    made.close()
+    with running(Stack(tmp_path_factory.mktemp("web")), "actions", "rasa") as made:
+        yield made
 
 
 def _url(web: Stack, path: str) -> str:

@@ -16,7 +16,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.stack import MODEL, ROOT, Stack
+from tests.stack import ROOT, Stack, running
 
 CHROMIUM = os.environ.get("IEP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -65,15 +65,8 @@ def axe_script() -> Path:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model at models/current.tar.gz: run `make train` first (make test does)")
-    made = Stack(tmp_path_factory.mktemp("browser"))
-    try:
-        for name in ("actions", "rasa", "links", "site"):
-            made.start(name)
+    with running(Stack(tmp_path_factory.mktemp("browser")), "actions", "rasa", "links", "site") as made:
         yield made
-    finally:
-        made.close()
 
 
 @pytest.fixture(scope="module")
