@@ -26,13 +26,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     letter.add_argument("--school-days", type=int, default=None, metavar="N",
                         help="ask for a reply within N school days (default: $IEP_RESPONSE_SCHOOL_DAYS or 10)")
     from bot.case_cli import add_commands
+    from bot.training_cli import add_commands as add_training_commands
 
     add_commands(commands)
+    add_training_commands(commands)
     args = parser.parse_args(argv)
     if args.command in ("case", "purge", "case-db"):
         from bot.case_cli import run
 
         return run(args)
+    if args.command in ("scenarios", "practice", "training"):
+        from bot.training_cli import run as run_training
+
+        return run_training(args)
     if args.command == "knowledge":
         return _check_knowledge()
     if args.command == "letter":

@@ -35,6 +35,7 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_from_number: str = ""
+    training_database_url: str = "sqlite:///var/training.db"  # volunteers' practice results, apart from cases
     help_contact: str = ""  # how to reach a person at the deploying organisation, e.g. "our helpline at ..."
 
     @classmethod
@@ -60,6 +61,7 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or "",
             twilio_from_number=env.get("TWILIO_FROM_NUMBER") or "",
             help_contact=(env.get("IEP_HELP_CONTACT") or "").strip(),
+            training_database_url=env.get("IEP_TRAINING_DATABASE_URL") or cls.training_database_url,
         )
 
     def api_keys(self, env: Mapping[str, str] = os.environ) -> list[str]:

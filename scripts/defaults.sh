@@ -14,3 +14,4 @@ export SITE_PORT="${SITE_PORT:-8080}"  # the demo family-support page with the c
 export IEP_PUBLIC_URL="${IEP_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"  # where browsers reach the assistant
 export IEP_WEB_ORIGINS="${IEP_WEB_ORIGINS:-http://127.0.0.1:$SITE_PORT,http://localhost:$SITE_PORT}"  # sites that may embed it
 export IEP_API_KEY_FILE="${IEP_API_KEY_FILE:-$ROOT/var/api.key}"  # or set IEP_API_KEYS (server-to-server use)
+export IEP_TRAINING_DATABASE_URL="${IEP_TRAINING_DATABASE_URL:-sqlite:///$ROOT/var/training.db}"  # volunteers' practice results
