@@ -43,7 +43,8 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--situation", help="only scenarios about this situation id")
 
 
-def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout  # read now: tests and shells swap them
     knowledge = load_knowledge()
     if args.command == "training":
         return _report(args, stdout)
