@@ -6,6 +6,8 @@ with IEP Navigator embedded. Part of `make run`; the browser tests drive the wid
 The widget is loaded from IEP_PUBLIC_URL (the assistant's public address, default http://127.0.0.1:5005)
 with one script tag. The page's Content-Security-Policy lets scripts, styles and requests reach only
 that address, and styles inline on this page only with the nonce it was rendered with.
+
+The volunteer-training pages (/training, bot/training_site.py) are served by this process too.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from pathlib import Path
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.training_site import add_training
 
 PAGES = Path(__file__).resolve().parents[1] / "templates" / "pages"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5005"
@@ -56,6 +60,7 @@ def make_app(public: str) -> web.Application:
 
     app = web.Application()
     app.add_routes([web.get("/", home), web.get("/health", health)])
+    add_training(app, HEADERS)  # the volunteer-training pages, /training (bot/training_site.py)
     return app
 
 
