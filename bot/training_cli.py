@@ -98,7 +98,7 @@ def _show(args: argparse.Namespace, scenarios: Sequence[Scenario], knowledge: Kn
 def _practice(args: argparse.Namespace, scenarios: Sequence[Scenario], knowledge: Knowledge, stdin: TextIO,
               stdout: TextIO) -> int:
     k, lang = knowledge, "en"
-    say: Callable[..., None] = lambda *parts: print(*parts, file=stdout, flush=True)  # noqa: E731
+    say: Callable[..., None] = lambda *lines: print(*lines, sep="\n", file=stdout, flush=True)  # noqa: E731
 
     def read(prompt: str) -> str:
         say(prompt)

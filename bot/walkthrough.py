@@ -86,7 +86,7 @@ def to_markdown(walkthrough: Walkthrough, knowledge: Knowledge, language: str = 
     s = walkthrough.scenario
     out = [f"# {s.title}", "", f"*{s.who}* · {s.difficulty} · {', '.join(s.tags)}", ""]
     for step in walkthrough.steps:
-        speaker = knowledge.message("web_you" if step.speaker == "parent" else "web_assistant", language)
+        speaker = knowledge.message("walk_parent" if step.speaker == "parent" else "web_assistant", language)
         out.append(f"**{speaker.rstrip(':')}:** " + step.text.replace("\n", "  \n"))
         if step.buttons:
             out.append("")
@@ -103,6 +103,6 @@ def to_markdown(walkthrough: Walkthrough, knowledge: Knowledge, language: str = 
 def to_html(walkthrough: Walkthrough, knowledge: Knowledge, language: str = "en") -> str:
     pages = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(["j2"]))
     return pages.get_template("walkthrough.html.j2").render(
-        walk=walkthrough, language=language, you=knowledge.message("web_you", language).rstrip(":"),
+        walk=walkthrough, language=language, you=knowledge.message("walk_parent", language).rstrip(":"),
         assistant=knowledge.message("web_assistant", language).rstrip(":"),
         key_heading=knowledge.message("walk_key", language).rstrip(":"))
