@@ -4,7 +4,7 @@ The Rasa actions only read the tracker, call one of these, and send the result.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from bot import replies

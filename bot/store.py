@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Mapping
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 # The tables and the engine live in bot.schema; re-exported here for the letter code and its tests.
