@@ -227,6 +227,17 @@ class Training:
         found = next((s for s in scenarios if s.id == request.match_info["id"]), None)
         return found if found is not None else await self.problem("not_found", 404, session=session)
 
+    async def _posted(self, request: web.Request) -> tuple[Scenario, "PracticeForm"] | web.Response:
+        """A practice form posted for the scenario the path names, or the page that says what is wrong."""
+        try:
+            pairs = await _read_form(request)
+        except _Refused as refused:
+            return await self.problem(refused.problem, refused.status)
+        found = await self._scenario(request)
+        if isinstance(found, web.Response):
+            return found
+        return found, PracticeForm.read(pairs)
+
     # ---------------------------------------------------------------------------------------- handlers
 
     async def index(self, request: web.Request) -> web.Response:
@@ -270,14 +281,10 @@ class Training:
         return await self._practice_page(found, PracticeForm(session=session))
 
     async def ask_parent(self, request: web.Request) -> web.Response:
-        try:
-            pairs = await _read_form(request)
-        except _Refused as refused:
-            return await self.problem(refused.problem, refused.status)
-        found = await self._scenario(request)
-        if isinstance(found, web.Response):
-            return found
-        form = PracticeForm.read(pairs)
+        posted = await self._posted(request)
+        if isinstance(posted, web.Response):
+            return posted
+        found, form = posted
         words = self.words(LANGUAGE)
         errors: dict[str, str] = {}
         if not form.question:
@@ -292,15 +299,11 @@ class Training:
         return await self._practice_page(found, form, just_asked=True)
 
     async def check(self, request: web.Request) -> web.Response:
-        try:
-            pairs = await _read_form(request)
-        except _Refused as refused:
-            return await self.problem(refused.problem, refused.status)
-        found = await self._scenario(request)
-        if isinstance(found, web.Response):
-            return found
+        posted = await self._posted(request)
+        if isinstance(posted, web.Response):
+            return posted
+        found, form = posted
         k, language = await self.knowledge(), LANGUAGE
-        form = PracticeForm.read(pairs)
         errors: dict[str, str] = {}
         try:
             name = volunteer_name(form.volunteer)

@@ -12,20 +12,9 @@ from bot.cli import main as cli
 from bot.practice import AnswerError, ask, read_answer, score, volunteer_name
 from bot.scenarios import load_scenarios, parse_scenario
 from bot.training_store import TrainingStore, training_engine
+from tests.scenario_samples import STORIES
 
-CASE = {
-    "id": "pwn_phone_refusal", "title": "They said no on the phone", "difficulty": "medium",
-    "tags": {"topics": ["evaluation"], "language": "en", "risk": "medium"},
-    "persona": {"who": "A father of a girl in 2nd grade", "voice": "upset"},
-    "opening": "I asked for testing and the principal called and said no, she is doing fine.",
-    "facts": [{"ask": ["writing", "wrote", "letter", "email"], "answer": "I asked by email in March."},
-              {"ask": ["grade", "age", "old"], "answer": "She is 7, in 2nd grade."}],
-    "key": {"situations": ["evaluation_denied", "evaluation_request"],
-            "rights": ["prior_written_notice", "initial_evaluation"], "letter": "pwn_request",
-            "advocate": {"level": "worth_considering", "signs": ["evaluation_denied_unwritten"]},
-            "why": "The school refused in a phone call, and a refusal must come in writing with its reasons."},
-    "mistakes": ["Telling the father to ask again next year."],
-}
+CASE = STORIES["pwn_phone_refusal"]
 
 
 @pytest.fixture

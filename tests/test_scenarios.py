@@ -7,20 +7,9 @@ import pytest
 import yaml
 
 from bot.scenarios import SCENARIOS_DIR, ScenarioError, load_scenarios, pick, read_scenario
+from tests.scenario_samples import STORIES
 
-GOOD = {
-    "id": "sample_case",
-    "title": "Reading has not moved",
-    "difficulty": "easy",
-    "tags": {"topics": ["reading"], "language": "en", "risk": "low"},
-    "persona": {"who": "A mother of a boy in 4th grade", "voice": "texting"},
-    "opening": "my son is 9 and his reading has not moved all year, the school says wait",
-    "facts": [{"ask": ["grade", "age"], "answer": "He is 9, in 4th grade."}],
-    "key": {"situations": ["stalled_progress"], "rights": ["iep_review_revision"], "letter": "meeting_request",
-            "advocate": {"level": "worth_considering", "signs": ["flat_progress"]},
-            "why": "The plan is not working, and the team must look at it again."},
-    "mistakes": ["Telling the parent to wait for the yearly meeting."],
-}
+GOOD = {**STORIES["reading_stalled"], "id": "sample_case"}
 
 
 def _write(folder: Path, data, name: str = "sample_case") -> Path:

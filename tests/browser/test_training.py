@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.browser.test_widget import (CHROMIUM, CHROMIUM_ARGS, SHOTS, Problems, axe_script, focused, readable,
                                        run_axe, tab_to)
 from tests.stack import ROOT, Stack, running
-from tests.test_training_site import STORIES, write_stories
+from tests.scenario_samples import STORIES, write_stories
 
 STORY = "pwn_phone_refusal"
 WALK_TIMEOUT_MS = 240_000  # the first walkthrough loads the model in the site process
