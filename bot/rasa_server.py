@@ -1,19 +1,35 @@
-"""Starts `rasa run` with its HTTP API locked by a JWT secret read from the environment or a file,
-so the secret never appears in the process list, and with CORS open only to the sites configured in
-IEP_WEB_ORIGINS (Rasa answers every browser preflight itself, so the origins must be given to it).
-Everything else is passed through to Rasa.
+"""Starts `rasa run` after checking the deployment, with its HTTP API locked by a JWT secret read from
+the environment or a file (so the secret never appears in the process list), and with CORS open only
+to the sites configured in IEP_WEB_ORIGINS (Rasa answers every browser preflight itself, so the origins
+must be given to it). Everything else is passed through to Rasa.
 
     python -m bot.rasa_server --model models/current.tar.gz --endpoints endpoints.yml ...
+
+A wrong or unreachable TRACKER_STORE_URL, LOCK_STORE_URL or DATABASE_URL stops it here with one line
+naming the variable (bot/deployment.py); Rasa itself would retry forever or fall back to memory.
 """
 from __future__ import annotations
 
+import os
 import sys
 
-from bot.settings import Settings
+from bot.deployment import DeploymentError, check, rasa_workers
+from bot.settings import Settings, SettingsError
 
 
 def main() -> None:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+        problems = check(os.environ)
+        workers = rasa_workers(os.environ)
+    except (SettingsError, DeploymentError) as err:
+        problems = [str(err)]
+    if problems:
+        for problem in problems:
+            print(f"IEP Navigator cannot start: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+    # Rasa reads SANIC_WORKERS; bot.deployment.check has made sure the lock store can be shared.
+    os.environ["SANIC_WORKERS"] = str(workers)
     secret = settings.rasa_jwt_secret().decode("utf-8")
     cors = ["--cors", *settings.web_origins]
     sys.argv = ["rasa", "run", "--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256", *cors, *sys.argv[1:]]

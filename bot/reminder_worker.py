@@ -103,8 +103,7 @@ class Worker:
 
 
 def tracker_engine_from_env() -> Engine | None:
-    url = os.environ.get("TRACKER_STORE_URL") or (
-        f"sqlite:///{os.environ['IEP_TRACKER_DB']}" if os.environ.get("IEP_TRACKER_DB") else None)
+    url = os.environ.get("TRACKER_STORE_URL")
     return create_engine(url, future=True, hide_parameters=True) if url else None
 
 

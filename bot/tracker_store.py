@@ -1,4 +1,10 @@
-"""Rasa's SQL tracker store, able to forget a conversation when the parent asks.
+"""Rasa's SQL tracker store, from one URL, off the event loop, able to forget a conversation when asked.
+
+`endpoints.yml` gives it `TRACKER_STORE_URL`: `sqlite:////abs/path/tracker.db` by default, or
+`postgresql://user:password@host:5432/db` for several Rasa servers. Rasa's own SQL store runs its queries
+on the event loop; here every query runs in a worker thread, so one slow database call never stalls the
+other parents' turns. Errors are raised, never swallowed: `bot.store_guard` removes Rasa's fail-safe
+wrapper, which would otherwise restart a conversation silently in memory when the database fails.
 
 The delete action sets the `erase_conversation` slot. Saving that turn then deletes every stored
 event of the conversation instead of appending to it, inside the same lock as the turn, so no
@@ -7,9 +13,16 @@ Rasa saves by appending the events it thinks are missing, and would re-add them.
 """
 from __future__ import annotations
 
+import asyncio
+import itertools
+import json
 import logging
+from typing import Any, Iterable, Optional
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.cases import ERASE_SLOT
@@ -18,12 +31,34 @@ logger = logging.getLogger(__name__)
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
+                 event_broker: Optional[EventBroker] = None, **kwargs: Any) -> None:
+        if not host or "://" not in host:
+            raise ValueError("TRACKER_STORE_URL must be a database URL such as sqlite:////path/tracker.db")
+        super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
+        # Rebuilt with pre-ping: after a database restart the pool's old connections are dead, and the
+        # first turn afterwards must reconnect instead of failing.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **_engine_options(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def keys(self) -> Iterable[str]:
+        return await asyncio.to_thread(self._keys)
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        return await asyncio.to_thread(self._read, sender_id, False)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        return await asyncio.to_thread(self._read, conversation_id, True)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASE_SLOT) is True:
-            removed = self.erase(tracker.sender_id)
+            removed = await asyncio.to_thread(self.erase, tracker.sender_id)
             logger.info("erased a conversation at the parent's request (%d events)", removed)
             return
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        await asyncio.to_thread(self._append, tracker)
 
     def erase(self, sender_id: str) -> int:
         with self.session_scope() as session:
@@ -31,3 +66,34 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 synchronize_session=False)
             session.commit()
             return removed
+
+    def _keys(self) -> list[str]:
+        with self.session_scope() as session:
+            return [sender for (sender,) in session.query(self.SQLEvent.sender_id).distinct()]
+
+    def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions).all()
+            events = [json.loads(row.data) for row in rows]
+        if not (self.domain and events):
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _append(self, tracker: DialogueStateTracker) -> None:
+        """Stores the events not stored yet, in one transaction (Rasa's own logic, in a thread)."""
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            for event in itertools.islice(tracker.events, stored, len(tracker.events)):
+                data = event.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"), data=json.dumps(data)))
+            session.commit()
+
+
+def _engine_options(url: sa.engine.URL) -> dict[str, Any]:
+    if url.get_backend_name() == "sqlite":
+        # Worker threads share the file; wait for a writer rather than fail with "database is locked".
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return create_engine_kwargs(url)

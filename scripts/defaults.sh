@@ -1,8 +1,11 @@
-# Embedded defaults for running on one machine. Every value can be overridden from the environment.
+# Embedded defaults for running on one machine. Every value can be overridden from the environment;
+# deploy/README.md lists them all (bot/deployment.py VARIABLES).
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
-export IEP_TRACKER_DB="${IEP_TRACKER_DB:-$ROOT/var/tracker.db}"
+export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}"  # or postgresql://...
+export LOCK_STORE_URL="${LOCK_STORE_URL:-memory}"  # or redis://127.0.0.1:6379/0 for several Rasa servers
+export IEP_RASA_WORKERS="${IEP_RASA_WORKERS:-1}"  # Sanic workers per Rasa server (more than 1 needs Redis)
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/var/cases.db}"
 export LINK_PORT="${LINK_PORT:-5056}"
 export LINK_BASE_URL="${LINK_BASE_URL:-http://127.0.0.1:$LINK_PORT}"  # what parents' download links start with

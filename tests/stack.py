@@ -59,7 +59,8 @@ class Stack:
         self.site_url = f"http://127.0.0.1:{self.site_port}"
         self.env = {**os.environ,
                     "DATABASE_URL": f"sqlite:///{workdir / 'cases.db'}",
-                    "IEP_TRACKER_DB": str(workdir / "tracker.db"),
+                    "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+                    "LOCK_STORE_URL": "memory",
                     "IEP_SECRET_FILE": str(workdir / "id.secret"),
                     "IEP_DATA_KEY_FILE": str(workdir / "data.key"),
                     "IEP_RASA_JWT_SECRET_FILE": str(workdir / "jwt.secret"),
@@ -137,7 +138,7 @@ class Stack:
         return conversation_key(self.sender(name), self.settings.id_secret(self.env))
 
     def tracker_events(self, name: str) -> list[tuple[str, str]]:
-        tracker = create_engine(f"sqlite:///{self.env['IEP_TRACKER_DB']}", future=True)
+        tracker = create_engine(self.env["TRACKER_STORE_URL"], future=True)
         with tracker.connect() as db:
             return [tuple(r) for r in db.execute(text("SELECT type_name, data FROM events WHERE sender_id = :s"),
                                                  {"s": self.sender(name)})]

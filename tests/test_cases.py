@@ -232,7 +232,7 @@ def test_case_show_is_redacted_unless_asked_and_purge_reports(engine, monkeypatc
     from bot.settings import Settings
 
     monkeypatch.setenv("DATABASE_URL", str(engine.url))
-    monkeypatch.setenv("IEP_TRACKER_DB", str(tmp_path / "none.db"))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'none.db'}")
     key = conversation_key("parent-9", Settings.from_env().id_secret())
     CaseStore(engine).touch(key, datetime.now(), situations=["stalled_progress"])
     _letter(engine, key)

@@ -46,7 +46,7 @@ class SmsStack(Stack):
         return conversation_key(self.conversation(number), self.settings.id_secret(self.env))
 
     def user_texts(self, number: str) -> list[str]:
-        tracker = create_engine(f"sqlite:///{self.env['IEP_TRACKER_DB']}", future=True)
+        tracker = create_engine(self.env["TRACKER_STORE_URL"], future=True)
         with tracker.connect() as db:
             return [json.loads(row.data)["text"] for row in db.execute(text(
                 "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),

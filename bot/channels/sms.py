@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.sms_contacts import SmsContacts
 from bot.sms_dialog import Inbound, Outbound, decide, notice, write
 from bot.store import conversation_key
+from bot.store_guard import guard
 from bot.sms_outbox import SmsOutbox, twilio_client
 from bot.twilio import valid_signature
 
@@ -64,6 +65,7 @@ class SmsChannel(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sms = Blueprint("sms_channel", url_prefix="/webhooks/sms")
+        sms.listener("after_server_start")(guard)
 
         @sms.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

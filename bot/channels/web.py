@@ -29,6 +29,7 @@ from bot import transcript
 from bot.conversation_tokens import TokenSigner
 from bot.knowledge import Knowledge, load_knowledge
 from bot.settings import Settings
+from bot.store_guard import guard
 
 logger = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -57,6 +58,7 @@ class WebChannel(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         web = Blueprint("web_channel", url_prefix="/webhooks/web")
+        web.listener("after_server_start")(guard)
 
         @web.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -112,8 +114,10 @@ class WebChannel(InputChannel):
                                                  input_channel=self.name(), message_id=message_id, metadata=metadata))
                 said = await self._transcript(request, conversation_id)
             except Exception:  # noqa: BLE001 - the parent gets a kind answer; the log has no message text
+                # Most often the conversation store or the lock store is down: nothing of this turn was kept,
+                # the widget puts the words back in the box, and the next try carries on where it was.
                 logger.exception("a web turn failed")
-                return self._error(503, "unavailable", "web_error_network", language, token=token)
+                return self._error(503, "not_saved", "web_not_saved", language, token=token)
             turn = said.since(message_id)
             if message_id not in said.turns:  # the parent's data was deleted in this turn: only the replies remain
                 turn = transcript.replies(collector.messages)
@@ -132,7 +136,11 @@ class WebChannel(InputChannel):
                 start_at = max(0, int(request.args.get("after", "0")))
             except ValueError:
                 return response.json({"error": "bad_request"}, status=400, headers=NO_STORE)
-            shown = (await self._transcript(request, conversation_id)).messages
+            try:
+                shown = (await self._transcript(request, conversation_id)).messages
+            except Exception:  # noqa: BLE001 - the store is down; the page keeps what it shows and polls again
+                logger.exception("reading a web conversation failed")
+                return self._error(503, "unavailable", "web_error_network", language)
             reset = start_at > len(shown)  # the conversation was erased since the page last looked
             return response.json({"messages": [m.as_json() for m in shown[0 if reset else start_at:]],
                                   "next": len(shown), "reset": reset}, headers=NO_STORE)
