@@ -1,13 +1,15 @@
 # IEP Navigator. `make run` and `make test` are all a fresh machine needs.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help venv train run shell test test-unit test-stories test-heldout validate check-seeds browser-deps clean
+.PHONY: help venv train run run-prod bench shell test test-unit test-stories test-heldout validate check-seeds browser-deps clean
 
 help:
 	@echo "make run    start the assistant (creates the environment and trains the model when needed)"
 	@echo "make test   run every check: unit tests, story tests, held-out NLU report, data validation"
 	@echo "make train  train the model now if the training data changed (make train FORCE=1 to retrain)"
 	@echo "make shell  talk to the assistant in the terminal"
+	@echo "make run-prod  several Rasa servers on PostgreSQL and Redis (deploy/README.md)"
+	@echo "make bench  measure speed and memory against a stock Rasa assistant (several minutes)"
 
 venv:
 	@scripts/bootstrap.sh
@@ -17,6 +19,13 @@ train: venv
 
 run: train
 	@scripts/run.sh
+
+run-prod: train
+	@scripts/run_prod.sh
+
+# Not part of `make test`: it prints numbers (bench/README.md) and writes bench/out/*.json.
+bench: train
+	@source scripts/env.sh && source scripts/defaults.sh && .venv/bin/python -m bench.stack $(BENCH_ARGS)
 
 shell: train
 	@scripts/shell.sh

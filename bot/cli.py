@@ -26,11 +26,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     letter.add_argument("--school-days", type=int, default=None, metavar="N",
                         help="ask for a reply within N school days (default: $IEP_RESPONSE_SCHOOL_DAYS or 10)")
     from bot.case_cli import add_commands
+    from bot.deployment_cli import add_commands as add_deployment_commands
     from bot.training_cli import add_commands as add_training_commands
 
     add_commands(commands)
     add_training_commands(commands)
+    add_deployment_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "deployment":
+        from bot.deployment_cli import run as run_deployment
+
+        return run_deployment(args)
     if args.command in ("case", "purge", "case-db"):
         from bot.case_cli import run
 

@@ -140,6 +140,29 @@ def check(env: Mapping[str, str] = os.environ) -> list[str]:
     return problems
 
 
+def create_databases(env: Mapping[str, str]) -> list[str]:
+    """Creates the PostgreSQL databases named by the store URLs if they do not exist yet; their names."""
+    created = []
+    for variable in ("TRACKER_STORE_URL", "DATABASE_URL", "IEP_TRAINING_DATABASE_URL"):
+        raw = env.get(variable)
+        if not raw or not raw.startswith("postgresql"):
+            continue
+        url = database_url(variable, raw)
+        engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                               connect_args={"connect_timeout": CONNECT_TIMEOUT}, hide_parameters=True)
+        try:
+            with engine.connect() as connection:
+                if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                      {"n": url.database}).first() is None:
+                    connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+                    created.append(url.database)
+        except SQLAlchemyError as err:
+            raise DeploymentError(f"{variable}: cannot create {describe(url)} ({_first_line(err)})") from None
+        finally:
+            engine.dispose()
+    return created
+
+
 def rasa_workers(env: Mapping[str, str]) -> int:
     raw = env.get("IEP_RASA_WORKERS") or "1"
     if not raw.isdigit() or not 1 <= int(raw) <= 32:

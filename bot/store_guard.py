@@ -9,6 +9,7 @@ A tracker store that is not ours means Rasa fell back to memory at start-up: the
 from __future__ import annotations
 
 import logging
+import os
 
 from rasa.core.agent import Agent
 from rasa.core.tracker_store import AwaitableTrackerStore, FailSafeTrackerStore, TrackerStore
@@ -42,10 +43,11 @@ async def guard(app: Sanic, _loop: object) -> None:
     agent = getattr(app.ctx, "agent", None)
     if agent is None or getattr(app.ctx, "store_guarded", False):
         return
+    app.ctx.store_guarded = True  # both our channels register this listener; once is enough
     try:
         persistent_store(agent)
     except StoreGuardError as err:
         logger.critical("IEP Navigator cannot start: %s", err)
-        app.stop()
-        return
-    app.ctx.store_guarded = True
+        logging.shutdown()
+        # No turn has been served yet, and a server that would forget conversations must not serve one.
+        os._exit(2)

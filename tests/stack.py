@@ -56,6 +56,8 @@ class Stack:
         self.dir = workdir
         self.rasa_port, self.action_port, self.link_port, self.site_port = (free_port() for _ in range(4))
         self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        # A second Rasa server ("rasa2") shares the stores with the first, as `make run-prod` runs them.
+        self.rasa2_url = f"http://127.0.0.1:{free_port()}"
         self.site_url = f"http://127.0.0.1:{self.site_port}"
         self.env = {**os.environ,
                     "DATABASE_URL": f"sqlite:///{workdir / 'cases.db'}",
@@ -80,15 +82,17 @@ class Stack:
 
     def start(self, name: str) -> None:
         python = str(VENV / "python")
+        rasa = [python, "-m", "bot.rasa_server", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port"]
         commands = {
             "actions": [str(VENV / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
-            "rasa": [python, "-m", "bot.rasa_server", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                     "--credentials", "credentials.yml", "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
+            "rasa": [*rasa, str(self.rasa_port)],
+            "rasa2": [*rasa, self.rasa2_url.rsplit(":", 1)[1]],
             "links": [python, "-m", "bot.link_server", "--port", str(self.link_port)],
             "site": [python, "-m", "bot.demo_site", "--port", str(self.site_port)],
             "worker": [python, "-m", "bot.reminder_worker"],
         }
-        health = {"rasa": f"{self.rasa_url}/webhooks/web/", "actions": f"http://127.0.0.1:{self.action_port}/health",
+        health = {"rasa": f"{self.rasa_url}/webhooks/web/", "rasa2": f"{self.rasa2_url}/webhooks/web/", "actions": f"http://127.0.0.1:{self.action_port}/health",
                   "links": f"http://127.0.0.1:{self.link_port}/health", "site": f"{self.site_url}/"}
         log = open(self.dir / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(commands[name], cwd=ROOT, env=self.env, stdout=log, stderr=log)
@@ -112,15 +116,17 @@ class Stack:
         proc.send_signal(sig)
         proc.wait(timeout=30)
 
-    def post(self, path: str, token: str | None = None, **body: object) -> requests.Response:
+    def post(self, path: str, token: str | None = None, server: str | None = None, **body: object
+             ) -> requests.Response:
         headers = {"X-API-Key": API_KEY}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.post(f"{self.rasa_url}/webhooks/web/{path}", json=body, headers=headers, timeout=90)
+        return requests.post(f"{server or self.rasa_url}/webhooks/web/{path}", json=body, headers=headers, timeout=90)
 
-    def say(self, name: str, message: str) -> list[dict]:
-        """Sends `message` in the conversation the test calls `name` (started on first use); the bot's replies."""
-        response = self.post("messages", self.tokens.get(name), text=message)
+    def say(self, name: str, message: str, server: str | None = None) -> list[dict]:
+        """Sends `message` in the conversation the test calls `name` (started on first use); the bot's replies.
+        `server` is a Rasa server's URL (default: the first one)."""
+        response = self.post("messages", self.tokens.get(name), server, text=message)
         response.raise_for_status()
         answer = response.json()
         self.tokens[name] = answer["token"]

@@ -140,7 +140,7 @@ class WebChannel(InputChannel):
                 shown = (await self._transcript(request, conversation_id)).messages
             except Exception:  # noqa: BLE001 - the store is down; the page keeps what it shows and polls again
                 logger.exception("reading a web conversation failed")
-                return self._error(503, "unavailable", "web_error_network", language)
+                return self._error(503, "unavailable", "web_error_network", _language(request.args.get("language")))
             reset = start_at > len(shown)  # the conversation was erased since the page last looked
             return response.json({"messages": [m.as_json() for m in shown[0 if reset else start_at:]],
                                   "next": len(shown), "reset": reset}, headers=NO_STORE)
