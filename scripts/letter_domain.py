@@ -54,7 +54,10 @@ def domain(knowledge: Knowledge) -> dict:
                       for name, spec in forms.items() if field in spec["required_slots"]]
         slots[field] = {"type": "text", "influence_conversation": False,
                         "mappings": [{"type": "from_text", "not_intent": NOT_ANSWERS, "conditions": conditions}]}
-    actions = ACTIONS + [f"validate_{form(letter)}" for letter in letters] + [f"action_ask_{f}" for f in knowledge.fields]
+    # Rasa sends the domain only to actions that ask for it (enable_selective_domain in endpoints.yml):
+    # the form validators need it to know their form's slots; no other action reads it.
+    validators = [{f"validate_{form(letter)}": {"send_domain": True}} for letter in letters]
+    actions = ACTIONS + validators + [f"action_ask_{f}" for f in knowledge.fields]
     return {"version": "3.1", "intents": INTENTS, "entities": ["letter", "field"], "slots": slots, "forms": forms,
             "actions": actions}
 
