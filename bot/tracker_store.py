@@ -52,6 +52,11 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         return await asyncio.to_thread(self._read, conversation_id, True)
 
+    async def stored_events(self, sender_id: str) -> list[dict]:
+        """Every stored event of a conversation, all sessions, as plain dicts: what a channel shows the
+        parent, without rebuilding a tracker (which replays every event) on each turn."""
+        return await asyncio.to_thread(self._event_dicts, sender_id, True)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASE_SLOT) is True:
             removed = await asyncio.to_thread(self.erase, tracker.sender_id)
@@ -71,10 +76,13 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             return [sender for (sender,) in session.query(self.SQLEvent.sender_id).distinct()]
 
-    def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
+    def _event_dicts(self, sender_id: str, all_sessions: bool) -> list[dict]:
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions).all()
-            events = [json.loads(row.data) for row in rows]
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions)
+            return [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+
+    def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
+        events = self._event_dicts(sender_id, all_sessions)
         if not (self.domain and events):
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)

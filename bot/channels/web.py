@@ -30,6 +30,7 @@ from bot.conversation_tokens import TokenSigner
 from bot.knowledge import Knowledge, load_knowledge
 from bot.settings import Settings
 from bot.store_guard import guard
+from bot.tracker_store import ErasableSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -150,9 +151,11 @@ class WebChannel(InputChannel):
     async def _transcript(self, request: Request, conversation_id: str) -> transcript.Transcript:
         # The full history, all sessions: a returning parent sees the earlier talk, and a turn that opened a
         # new session is found by its message id (it comes before the session marker).
-        tracker = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(conversation_id)
-        events = tracker.events if tracker else ()
-        return transcript.read(event.as_dict() for event in events)
+        store = request.app.ctx.agent.tracker_store
+        if isinstance(store, ErasableSQLTrackerStore):  # always, once bot.store_guard has run
+            return transcript.read(await store.stored_events(conversation_id))
+        tracker = await store.retrieve_full_tracker(conversation_id)
+        return transcript.read(event.as_dict() for event in (tracker.events if tracker else ()))
 
     def _refuse(self, request: Request) -> HTTPResponse | None:
         """Browsers by their Origin, servers by their API key; anything else is refused before any work."""
