@@ -17,7 +17,7 @@ from actions.case import CASE_SERVICE
 from actions.services import CASES, KNOWLEDGE, address, case_key, language, today
 from bot.dates import parse_date
 from bot.deadline_flow import NO_STATE, DeadlineFlow
-from bot.deadlines import deadlines_for
+from bot.deadlines import deadlines_for, problem_text
 
 logger = logging.getLogger(__name__)
 FLOW = DeadlineFlow(KNOWLEDGE)
@@ -59,7 +59,7 @@ class ValidateDeadlineForm(FormValidationAction):
         event = FLOW.event_for(str(value or ""), [])
         if event:
             return {"deadline_event": event}
-        return self._failed("deadline_event", tracker, dispatcher, FLOW.problem("unknown_event", language(tracker)))
+        return self._failed("deadline_event", tracker, dispatcher, problem_text("unknown_event", language(tracker)))
 
     async def validate_deadline_start(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> Dict[Text, Any]:

@@ -77,3 +77,16 @@ async def test_restart_crisis_bad_input_and_fallback(knowledge):
 async def test_odd_tracker_data_never_crashes(triage):
     messages, _ = await run(actions.ActionTriage(), tracker(intent="greet", triage=triage))
     assert messages  # a kind fallback, not an exception
+
+
+async def test_a_deadline_question_whose_event_is_unclear_is_asked_again_kindly(knowledge):
+    """Found by the load benchmark: "how long do they have to answer me" crashed the validator, so the
+    parent got no answer at all."""
+    from actions.deadlines import ValidateDeadlineForm
+    from bot.deadlines import problem_text
+
+    dispatcher = CollectingDispatcher()
+    changes = await ValidateDeadlineForm().validate_deadline_event(
+        "how long do they have to answer me", dispatcher, tracker(intent="ask_deadline"), {})
+    assert changes["deadline_event"] is None and changes["deadline_failures"] == {"deadline_event": 1}
+    assert [m["text"] for m in dispatcher.messages] == [problem_text("unknown_event", "en")]
