@@ -56,6 +56,8 @@ class ValidateDeadlineForm(FormValidationAction):
 
     async def validate_deadline_event(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> Dict[Text, Any]:
+        if value is None:  # set empty by action_start_deadline, not an answer: nothing to check yet
+            return {}
         event = FLOW.event_for(str(value or ""), [])
         if event:
             return {"deadline_event": event}
@@ -63,6 +65,8 @@ class ValidateDeadlineForm(FormValidationAction):
 
     async def validate_deadline_start(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> Dict[Text, Any]:
+        if value is None:  # set empty by action_start_deadline, not an answer: nothing to check yet
+            return {}
         lang, text = language(tracker), str(value or "")
         checked = FLOW.read_start(text, today(), lang)
         if checked.value:
@@ -76,6 +80,8 @@ class ValidateDeadlineForm(FormValidationAction):
 
     async def validate_us_state(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
+        if value is None:  # set empty by action_start_deadline, not an answer: nothing to check yet
+            return {}
         lang = language(tracker)
         code = FLOW.read_state(str(value or ""), lang)
         if code:

@@ -90,3 +90,14 @@ async def test_a_deadline_question_whose_event_is_unclear_is_asked_again_kindly(
         "how long do they have to answer me", dispatcher, tracker(intent="ask_deadline"), {})
     assert changes["deadline_event"] is None and changes["deadline_failures"] == {"deadline_event": 1}
     assert [m["text"] for m in dispatcher.messages] == [problem_text("unknown_event", "en")]
+
+
+@pytest.mark.parametrize("slot", ["deadline_event", "deadline_start", "us_state"])
+async def test_a_deadline_detail_not_given_yet_is_not_called_a_mistake(slot):
+    """action_start_deadline empties the three details; the validator must not answer "I couldn't read
+    that" for each, which also silenced the next question (found by the load benchmark)."""
+    from actions.deadlines import ValidateDeadlineForm
+
+    dispatcher = CollectingDispatcher()
+    changes = await getattr(ValidateDeadlineForm(), f"validate_{slot}")(None, dispatcher, tracker("ask_deadline"), {})
+    assert changes == {} and dispatcher.messages == []
