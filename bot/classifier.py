@@ -8,13 +8,16 @@ from the same model; `base_probabilities` folds them back into their intent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
 import joblib
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils.extmath import softmax
 
 MODEL_FILE = "intent_model.joblib"
 
@@ -48,8 +51,20 @@ class IntentModel:
 
     def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Probability of each full label (retrieval intents at full depth) for each text."""
-        rows = self.pipeline.predict_proba(list(texts))
+        features = self.pipeline.named_steps["features"].transform(list(texts))
+        weights, intercept = self._weights
+        rows = softmax(np.asarray(features @ weights) + intercept)
         return [dict(zip(self.labels, map(float, row))) for row in rows]
+
+    @cached_property
+    def _weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The classifier's weights laid out feature by feature. scikit-learn multiplies the sparse features
+        by `coef_.T`, a strided view, which made predict_proba 8 ms of every message; the same sums over a
+        contiguous copy give the same probabilities (a test checks) in a fraction of that."""
+        classifier = self.pipeline.named_steps["classifier"]
+        if len(classifier.classes_) < 3 or classifier.multi_class not in ("auto", "multinomial"):
+            raise ValueError("the intent model is a multinomial logistic regression over three or more intents")
+        return np.ascontiguousarray(classifier.coef_.T), classifier.intercept_
 
     def save(self, directory: Path) -> None:
         joblib.dump(self.pipeline, Path(directory) / MODEL_FILE)

@@ -54,10 +54,10 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         return await asyncio.to_thread(self._read, conversation_id, True)
 
-    async def stored_events(self, sender_id: str) -> list[dict]:
-        """Every stored event of a conversation, all sessions, as plain dicts: what a channel shows the
-        parent, without rebuilding a tracker (which replays every event) on each turn."""
-        return await asyncio.to_thread(self._event_dicts, sender_id, True)
+    async def stored_events(self, sender_id: str, kinds: tuple[str, ...] = ()) -> list[dict]:
+        """The stored events of a conversation, all sessions, as plain dicts, only of these kinds if given:
+        what a channel shows the parent, without rebuilding a tracker (which replays every event)."""
+        return await asyncio.to_thread(self._event_dicts, sender_id, True, kinds)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASE_SLOT) is True:
@@ -78,9 +78,11 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             return [sender for (sender,) in session.query(self.SQLEvent.sender_id).distinct()]
 
-    def _event_dicts(self, sender_id: str, all_sessions: bool) -> list[dict]:
+    def _event_dicts(self, sender_id: str, all_sessions: bool, kinds: tuple[str, ...] = ()) -> list[dict]:
         with self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions)
+            if kinds:
+                query = query.filter(self.SQLEvent.type_name.in_(kinds))
             return [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
 
     def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Mapping
 
+SHOWN_EVENTS = ("user", "bot")  # the only events `read` looks at: a store may leave out the rest
 EXTERNAL_PREFIX = "EXTERNAL: "  # how Rasa writes an intent triggered from outside (a reminder wake-up)
 
 

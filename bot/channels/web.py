@@ -153,7 +153,7 @@ class WebChannel(InputChannel):
         # new session is found by its message id (it comes before the session marker).
         store = request.app.ctx.agent.tracker_store
         if isinstance(store, ErasableSQLTrackerStore):  # always, once bot.store_guard has run
-            return transcript.read(await store.stored_events(conversation_id))
+            return transcript.read(await store.stored_events(conversation_id, transcript.SHOWN_EVENTS))
         tracker = await store.retrieve_full_tracker(conversation_id)
         return transcript.read(event.as_dict() for event in (tracker.events if tracker else ()))
 
