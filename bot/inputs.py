@@ -20,6 +20,7 @@ class InputCheck:
     problem: str | None = None  # "empty_message" or "emoji_only": nothing to triage
     notes: tuple[str, ...] = field(default=())  # "too_long", "mixed_language"
     language: str = "en"
+    whole: str = ""  # the cleaned message, never shortened: the safety check reads all of it
 
 
 class InputChecker:
@@ -29,17 +30,17 @@ class InputChecker:
         self._detector = LanguageDetectorBuilder.from_languages(*_LANGUAGES).with_preloaded_language_models().build()
 
     def check(self, raw: str | None) -> InputCheck:
-        text = _clean(raw or "")
+        whole = text = _clean(raw or "")
         if not text:
             return InputCheck(text="", problem="empty_message")
         if not any(ch.isalnum() for ch in text):
-            return InputCheck(text=text, problem="emoji_only")
+            return InputCheck(text=text, problem="emoji_only", whole=whole)
         notes = []
         if len(text) > MAX_CHARS:
             text = text[:MAX_CHARS].rsplit(" ", 1)[0]
             notes.append("too_long")
         language = self.language(text)
-        return InputCheck(text=text, notes=tuple(notes), language=language)
+        return InputCheck(text=text, notes=tuple(notes), language=language, whole=whole)
 
     def language(self, text: str) -> str:
         """'en' unless the message is clearly in another language (short messages count as English)."""

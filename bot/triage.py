@@ -24,6 +24,9 @@ FALLBACK = 0.25  # below this and no situation: say kindly we could not place it
 MAX_UNITS = 60  # sentences and pairs scored at most, to bound the cost of a pasted document
 # Intents that carry no problem of their own: a story that opens with one is still a story.
 OPENERS = frozenset({"greet", "share_background", "thanks", "affirm", "help"})
+# Intents answered in the parent's language even when we cannot triage it: asking for a person must
+# never end at "please write in English".
+ANY_LANGUAGE = frozenset({"human_handoff"})
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,15 @@ class Triage:
 
     def understand(self, raw: str | None) -> Understanding:
         checked = self.checker.check(raw)
+        # Danger first, in the whole message: a long paste is shortened for triage, never for this.
+        danger = self.crisis.is_crisis(checked.whole or checked.text)
         if checked.problem:
-            return _problem(checked, checked.problem)
-        result = self._classify(checked)
-        if self.crisis.is_crisis(checked.text):
+            problem = _problem(checked, checked.problem)
+            return replace(problem, intent="crisis") if danger else problem
+        result = self._classify(checked)  # still read: after the crisis reply the parent may carry on with it
+        if danger:
             return replace(result, intent="crisis", confidence=1.0)
-        if checked.language != "en" and not result.applies:
+        if checked.language != "en" and not result.applies and result.intent not in ANY_LANGUAGE:
             # Not English and nothing we can place: say so kindly, but keep the ranking for the CLI.
             return replace(result, intent="bad_input", confidence=1.0, problem="non_english")
         return result
