@@ -1,7 +1,9 @@
-"""`iep-navigator case show`, `iep-navigator purge` and `iep-navigator case-db upgrade`, for a site administrator.
+"""`iep-navigator case show`, `iep-navigator purge` and `iep-navigator case-db upgrade|status|rotate-keys`,
+for a site administrator.
 
 `case show` prints what is stored for one conversation. Names, schools and contact details stay
 redacted unless --reveal is given (and that use belongs in the administrator's own records).
+`case-db rotate-keys` re-seals every stored value with the newest key in IEP_DATA_KEYS (deploy/README.md).
 """
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ import argparse
 import sys
 from datetime import datetime
 
+from sqlalchemy.engine import Engine
+
 from bot.cases import Case, CaseStore
+from bot.resealing import BATCH, Resealed, rotate, seal_plain_events
 from bot.retention import parse_age, purge
-from bot.schema import StoreError, current_revision, make_engine
+from bot.schema import StoreError, current_revision, make_engine, sealer_of
 from bot.settings import Settings, SettingsError
 from bot.store import conversation_key
 
@@ -28,8 +33,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     purge_cmd = commands.add_parser("purge", help="Delete everything inactive longer than the retention period.")
     purge_cmd.add_argument("--older-than", default=None, metavar="AGE",
                            help="like 90d, 12w or 36h (default: $IEP_RETENTION_DAYS days, 90)")
-    db = commands.add_parser("case-db", help="The case database's schema.")
-    db.add_argument("action", choices=("upgrade", "status"))
+    db = commands.add_parser("case-db", help="The case database's schema, and data key rotation.")
+    db.add_argument("action", choices=("upgrade", "status", "rotate-keys"),
+                    help="rotate-keys: re-seal every stored value with the newest key in IEP_DATA_KEYS")
+    db.add_argument("--batch", type=int, default=BATCH, metavar="N", help=f"rows per transaction (default {BATCH})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,9 +53,43 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(settings.database_url, migrate=args.action == "upgrade")
+    from bot.reminder_worker import tracker_engine_from_env
+
+    engine = make_engine(settings.database_url, migrate=args.action in ("upgrade", "rotate-keys"))
+    if args.action == "rotate-keys":
+        return _rotate(engine, tracker_engine_from_env(), max(args.batch, 1))
     print(f"case database at revision {current_revision(engine) or 'none'}")
+    if args.action == "upgrade" and (tracker := tracker_engine_from_env()) is not None:
+        # Conversations stored before events were sealed are sealed once, here, before the servers start.
+        sealed = seal_plain_events(tracker, sealer_of(engine))
+        if sealed is not None and sealed.sealed:
+            print(f"sealed {sealed.sealed} conversation events stored before sealing")
     return 0
+
+
+def _rotate(engine: Engine, tracker: Engine | None, batch: int) -> int:
+    reports = rotate(engine, tracker, sealer_of(engine), batch)
+    for report in reports:
+        print(_rotation_line(report))
+    if tracker is None:
+        print("TRACKER_STORE_URL is not set: conversation events were not re-sealed.")
+    unreadable = sum(report.unreadable for report in reports)
+    if unreadable:
+        print(f"{unreadable} values open with none of the keys in IEP_DATA_KEYS: keep the older keys until "
+              "you know why.", file=sys.stderr)
+        return 1
+    print(f"Re-sealed {sum(r.changed for r in reports)} values. Every stored value opens with the newest key"
+          + (": the older keys can be dropped." if tracker is not None else "."))
+    return 0
+
+
+def _rotation_line(report: Resealed) -> str:
+    line = f"{report.where}: {report.resealed} re-sealed, {report.current} already current"
+    if report.sealed:
+        line += f", {report.sealed} sealed (were plain)"
+    if report.unreadable:
+        line += f", {report.unreadable} unreadable"
+    return line
 
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot.deadlines import Deadline
 from bot.schema import (CaseRow, CaseSituationRow, DeadlineRow, DownloadTokenRow, LetterRow, ReminderRow,
-                        SmsContactRow)
+                        SmsContactRow, sealer_of)
+from bot.sealing import Sealer
 from bot.store import StoredLetter, _stored
 
 
@@ -65,8 +66,9 @@ CASE_TABLES = ("reminders", "deadlines", "case_situations", "download_tokens", "
 
 
 class CaseStore:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, sealer: Sealer | None = None):
         self.engine = engine
+        self.sealer = sealer or sealer_of(engine)  # opens the letters a case holds
 
     def touch(self, key: str, now: datetime, *, language: str = "en", channel: str | None = None,
               situations: Iterable[str] = (), state: str | None = None) -> None:
@@ -101,7 +103,7 @@ class CaseStore:
             reminders = session.scalars(select(ReminderRow).where(ReminderRow.case_key == key).order_by(ReminderRow.id))
             return Case(key=row.key, language=row.language, state=row.state_code, channel=row.channel,
                         reminders_off=row.reminders_off, created_at=row.created_at, last_active_at=row.last_active_at,
-                        situations=tuple(situations), letters=tuple(_stored(r) for r in letters),
+                        situations=tuple(situations), letters=tuple(_stored(r, self.sealer) for r in letters),
                         deadlines=tuple(_deadline(d) for d in deadlines),
                         reminders=tuple(_reminder(r) for r in reminders))
 
@@ -112,7 +114,7 @@ class CaseStore:
                                                           LetterRow.sent_on.is_not(None),
                                                           LetterRow.answered_on.is_(None))
                                   .order_by(LetterRow.sent_on.desc(), LetterRow.id.desc()).limit(1)).first()
-            return _stored(row) if row else None
+            return _stored(row, self.sealer) if row else None
 
     def mark_answered(self, key: str, letter_id: int, on: date) -> bool:
         """Records the school's answer and drops the follow-up reminder it made unnecessary."""

@@ -1,12 +1,14 @@
 """The case database's tables, its engine, and its migrations (Alembic, in bot/migrations).
 
 SQLAlchemy 1.4 written 2.0-style. Conversation ids are never stored: every row is keyed by a
-keyed one-way hash of the id. The one place an address is kept (where a reminder must reach the
-parent) is sealed with the data key (bot/sealing.py).
+keyed one-way hash of the id. Every column that names or reaches a person (a letter's details and
+text, a reminder's address, an SMS number: `SEALED_COLUMNS`) is sealed with the data keys
+(bot/sealing.py), which travel with the engine `make_engine` returns (`sealer_of`).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 from alembic import command
 from alembic.config import Config
@@ -15,9 +17,13 @@ from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, St
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import declarative_base
 
+from bot.sealing import Sealer
+from bot.settings import Settings
+
 Base = declarative_base()
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001"  # the schema the letters issue created with create_all, before migrations
+SEALER_OPTION = "iep_sealer"  # the engine's execution option that carries its Sealer
 
 
 class StoreError(RuntimeError):
@@ -48,8 +54,8 @@ class LetterRow(Base):
     conversation_key = Column(String(64), index=True)  # one-way hash; None for letters made in the CLI
     letter_type = Column(String(40), nullable=False)
     language = Column(String(8), nullable=False)
-    fields = Column(Text, nullable=False)  # JSON: the details exactly as the letter used them
-    text = Column(Text, nullable=False)  # the rendered letter, exactly as the parent got it
+    fields = Column(Text, nullable=False)  # sealed JSON: the details exactly as the letter used them
+    text = Column(Text, nullable=False)  # sealed: the rendered letter, exactly as the parent got it
     letter_date = Column(Date, nullable=False)
     respond_by = Column(Date, nullable=False)
     created_at = Column(DateTime, nullable=False)
@@ -120,10 +126,20 @@ class JobRow(Base):
     last_run_at = Column(DateTime, nullable=False)
 
 
-def make_engine(url: str, migrate: bool = True) -> Engine:
-    """An engine for `url`, brought up to the current schema unless `migrate` is False."""
+# (table, primary key, column) of every sealed value, for key rotation (bot/resealing.py).
+SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("letters", "id", "fields"), ("letters", "id", "text"), ("reminders", "id", "address"),
+    ("sms_contacts", "key", "number"))
+
+
+def make_engine(url: str, migrate: bool = True, keys: Sequence[bytes] | None = None) -> Engine:
+    """An engine for `url`, brought up to the current schema unless `migrate` is False. It carries the
+    Sealer for `keys` (default: IEP_DATA_KEYS or IEP_DATA_KEY_FILE), so every store on it seals alike."""
+    if keys is None:
+        keys = Settings.from_env().data_keys()
     # hide_parameters: even with SQL logging on, letter text and names never reach a log line.
-    engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True,
+                           execution_options={SEALER_OPTION: Sealer(keys)})
     if engine.dialect.name == "sqlite":
         if engine.url.database and engine.url.database != ":memory:":
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -140,10 +156,19 @@ def make_engine(url: str, migrate: bool = True) -> Engine:
     return engine
 
 
-def _config(connection: Connection) -> Config:
+def sealer_of(engine: Engine) -> Sealer:
+    """The Sealer the engine was made with (make_engine)."""
+    sealer = engine.get_execution_options().get(SEALER_OPTION)
+    if sealer is None:
+        raise StoreError("this engine has no data keys: make it with bot.schema.make_engine")
+    return sealer
+
+
+def _config(connection: Connection, sealer: Sealer) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    config.attributes["sealer"] = sealer  # data migrations seal existing rows with it
     return config
 
 
@@ -151,7 +176,7 @@ def upgrade(engine: Engine) -> None:
     """Brings the database to the newest schema; a no-op when it is already there."""
     try:
         with engine.begin() as connection:
-            config = _config(connection)
+            config = _config(connection, sealer_of(engine))
             tables = set(inspect(connection).get_table_names())
             if "letters" in tables and "alembic_version" not in tables:  # made by create_all before migrations
                 command.stamp(config, FIRST_REVISION)

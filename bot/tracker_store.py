@@ -6,6 +6,10 @@ on the event loop; here every query runs in a worker thread, so one slow databas
 other parents' turns. Errors are raised, never swallowed: `bot.store_guard` removes Rasa's fail-safe
 wrapper, which would otherwise restart a conversation silently in memory when the database fails.
 
+Each event's `data` (the parent's words, the slots with names and phone numbers) is stored sealed with
+the data keys (bot/sealing.py); events stored plain before sealing still read, and `iep-navigator case-db
+rotate-keys` seals them. Type, intent and action names stay plain: queries filter on them.
+
 The delete action sets the `erase_conversation` slot. Saving that turn then deletes every stored
 event of the conversation instead of appending to it, inside the same lock as the turn, so no
 later save can write the old events back. (Deleting rows from the action server would not work:
@@ -26,15 +30,18 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.cases import ERASE_SLOT
+from bot.sealing import Sealer
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
-                 event_broker: Optional[EventBroker] = None, **kwargs: Any) -> None:
+                 event_broker: Optional[EventBroker] = None, sealer: Optional[Sealer] = None, **kwargs: Any) -> None:
         if not host or "://" not in host:
             raise ValueError("TRACKER_STORE_URL must be a database URL such as sqlite:////path/tracker.db")
+        self.sealer = sealer or Sealer(Settings.from_env().data_keys())
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
         # Rebuilt with pre-ping: after a database restart the pool's old connections are dead, and the
         # first turn afterwards must reconnect instead of failing.
@@ -53,6 +60,11 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         return await asyncio.to_thread(self._read, conversation_id, True)
+
+    async def _retrieve(self, sender_id: str,
+                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        # Rasa's own reader would parse the sealed data as JSON; any path that reaches it comes here instead.
+        return await asyncio.to_thread(self._read, sender_id, fetch_events_from_all_sessions)
 
     async def stored_events(self, sender_id: str, kinds: tuple[str, ...] = ()) -> list[dict]:
         """The stored events of a conversation, all sessions, as plain dicts, only of these kinds if given:
@@ -83,7 +95,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions)
             if kinds:
                 query = query.filter(self.SQLEvent.type_name.in_(kinds))
-            return [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+            return [self.sealer.open_json(data) for (data,) in query.with_entities(self.SQLEvent.data)]
 
     def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
         events = self._event_dicts(sender_id, all_sessions)
@@ -100,7 +112,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 session.add(self.SQLEvent(
                     sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
                     intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"), data=json.dumps(data)))
+                    action_name=data.get("name"), data=self.sealer.seal_text(json.dumps(data))))
             session.commit()
 
 

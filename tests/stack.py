@@ -23,6 +23,7 @@ from bot.knowledge import load_knowledge
 from bot.letter_service import LetterService
 from bot.letters import LetterRequest
 from bot.schema import make_engine
+from bot.sealing import Sealer, is_sealed
 from bot.settings import Settings
 from bot.store import conversation_key
 
@@ -76,7 +77,8 @@ class Stack:
                     "RASA_TELEMETRY_ENABLED": "false",
                     **(extra_env or {})}
         self.settings = Settings.from_env(self.env)
-        self.engine = make_engine(self.env["DATABASE_URL"])
+        self.sealer = Sealer(self.settings.data_keys(self.env))  # the servers' keys: opens what they sealed
+        self.engine = make_engine(self.env["DATABASE_URL"], keys=self.settings.data_keys(self.env))
         self.procs: dict[str, subprocess.Popen] = {}
         self.tokens: dict[str, str] = {}  # a test's name for a conversation -> its token
 
@@ -144,10 +146,23 @@ class Stack:
         return conversation_key(self.sender(name), self.settings.id_secret(self.env))
 
     def tracker_events(self, name: str) -> list[tuple[str, str]]:
+        """(type, the event's JSON opened) for each stored event of the conversation."""
+        return [(kind, self.open_event(data)) for kind, data in self.raw_events(self.sender(name))]
+
+    def raw_events(self, sender: str) -> list[tuple[str, str]]:
+        """(type, data) for each stored event, exactly as stored (the data sealed)."""
         tracker = create_engine(self.env["TRACKER_STORE_URL"], future=True)
-        with tracker.connect() as db:
-            return [tuple(r) for r in db.execute(text("SELECT type_name, data FROM events WHERE sender_id = :s"),
-                                                 {"s": self.sender(name)})]
+        try:
+            with tracker.connect() as db:
+                return [tuple(r) for r in db.execute(
+                    text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})]
+        finally:
+            tracker.dispose()
+
+    def open_event(self, data: str) -> str:
+        """A stored event's JSON: sealed by the tracker store, opened with the stack's data keys."""
+        assert is_sealed(data), "an event was stored in plain text"
+        return self.sealer.open_text(data)
 
     def letter(self, name: str, letter: str = "meeting_request") -> int:
         """A letter made for this conversation, as the letter form would make it."""

@@ -15,7 +15,7 @@ from bot.cases import CASE_TABLES, CaseStore
 from bot.cli import main as cli
 from bot.reminders import MAX_ATTEMPTS, ReminderQueue
 from bot.retention import claim_job, parse_age, purge, purge_tracker
-from bot.schema import Base, current_revision, make_engine
+from bot.schema import Base, current_revision, make_engine, sealer_of
 from bot.sealing import SealError, Sealer
 from bot.sms_contacts import SmsContacts
 from bot.store import LetterStore, conversation_key
@@ -51,7 +51,7 @@ def _letter(engine, key, sent_on=date(2026, 3, 2), letter="meeting_request"):
 def test_migrations_build_exactly_the_models(engine):
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 def test_a_database_made_before_migrations_is_upgraded_without_losing_letters(tmp_path):
@@ -67,8 +67,11 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_letters(tm
               '2026-01-05 10:00:00', NULL);
         """)
     engine = make_engine(f"sqlite:///{path}")
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     assert LetterStore(engine).get(1).text == "Hello"
+    with engine.connect() as db:  # the old plain letter is sealed by the upgrade
+        fields, body = db.execute(text("SELECT fields, text FROM letters WHERE id = 1")).one()
+    assert "Hello" not in body and sealer_of(engine).open_text(body) == "Hello" and sealer_of(engine).open(fields) == {}
     make_engine(f"sqlite:///{path}")  # upgrading again changes nothing
     assert "reminders" in inspect(engine).get_table_names()
 

@@ -48,7 +48,7 @@ class SmsStack(Stack):
     def user_texts(self, number: str) -> list[str]:
         tracker = create_engine(self.env["TRACKER_STORE_URL"], future=True)
         with tracker.connect() as db:
-            return [json.loads(row.data)["text"] for row in db.execute(text(
+            return [json.loads(self.open_event(row.data))["text"] for row in db.execute(text(
                 "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
                 {"s": self.conversation(number)})]
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from bot.letter_flow import LetterFlow
 from bot.letter_service import LetterService
 from bot.settings import Settings, SettingsError
-from bot.store import DownloadTokenRow, LetterRow, LetterStore, conversation_key, make_engine
+from bot.store import DownloadTokenRow, LetterRow, LetterStore, conversation_key, make_engine, sealer_of
 
 NOW = datetime(2026, 3, 2, 9, 30, 15, 123456)  # a Monday morning, with microseconds to round-trip
 PHONE = "+15551234567"
@@ -86,10 +86,14 @@ def test_save_stores_exactly_what_was_generated(service, store, engine, request_
     assert stored.text == made.rendered.text and PARENT in stored.text and CONCERN_SENTENCE in stored.text
     assert stored.letter_date == request_.letter_date and stored.respond_by == request_.respond_by
     assert stored.created_at == NOW and stored.sent_on is None and stored.conversation_key is None
-    # The JSON column keeps non-ASCII as written (not \u escapes) and round-trips exactly.
+    # Details and text are sealed at rest: the database file holds no name. Opened, the JSON keeps non-ASCII
+    # as written (not \u escapes) and round-trips exactly.
     with engine.connect() as connection:
-        raw = connection.execute(select(LetterRow.fields)).scalar_one()
-    assert PARENT in raw and json.loads(raw) == dict(request_.details)
+        raw_fields, raw_text = connection.execute(select(LetterRow.fields, LetterRow.text)).one()
+    assert PARENT not in raw_fields and CHILD not in raw_text and "Lincoln" not in raw_fields + raw_text
+    opened = sealer_of(engine).open_text(raw_fields)
+    assert PARENT in opened and json.loads(opened) == dict(request_.details)
+    assert sealer_of(engine).open_text(raw_text) == made.rendered.text
 
 
 def test_save_and_get_directly(store):

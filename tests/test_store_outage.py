@@ -75,7 +75,8 @@ def _stored(stack: Stack, name: str) -> list[tuple[str, str]]:
         with engine.connect() as db:
             rows = db.execute(text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
                               {"s": stack.sender(name)})
-            return [(kind, json.loads(data).get("text") or json.loads(data).get("name") or "") for kind, data in rows]
+            events = [(kind, json.loads(stack.open_event(data))) for kind, data in rows]
+            return [(kind, event.get("text") or event.get("name") or "") for kind, event in events]
     finally:
         engine.dispose()
 
