@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.knowledge import Knowledge, load_knowledge
 from bot.letter_service import LetterService
 from bot.letters import TEMPLATES
+from bot.log_privacy import LogPolicy, install
 from bot.settings import Settings
 
 SUFFIX_FORMATS = {"pdf": "pdf", "docx": "docx", "txt": "text", "html": "html"}
@@ -64,11 +65,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5056)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install(LogPolicy.from_env())  # no parent's words, names, numbers or link tokens in the log
     for noisy in ("fontTools", "weasyprint"):  # font subsetting chatter on every PDF
         logging.getLogger(noisy).setLevel(logging.WARNING)
     knowledge = load_knowledge()
     app = make_app(LetterService(knowledge, Settings.from_env()), knowledge)
+    logger.info("letter link server on http://%s:%s", args.host, args.port)
     web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
 
 

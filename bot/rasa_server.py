@@ -7,6 +7,8 @@ must be given to it). Everything else is passed through to Rasa.
 
 A wrong or unreachable TRACKER_STORE_URL, LOCK_STORE_URL or DATABASE_URL stops it here with one line
 naming the variable (bot/deployment.py); Rasa itself would retry forever or fall back to memory.
+
+Logs carry no parent's words, names or phone numbers unless IEP_DEBUG_LOGS allows it (bot/log_privacy.py).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import os
 import sys
 
 from bot.deployment import DeploymentError, check, rasa_workers
+from bot.log_privacy import LogPolicy, install
 from bot.settings import Settings, SettingsError
 
 
@@ -30,6 +33,7 @@ def main() -> None:
         raise SystemExit(2)
     # Rasa reads SANIC_WORKERS; bot.deployment.check has made sure the lock store can be shared.
     os.environ["SANIC_WORKERS"] = str(workers)
+    install(LogPolicy.from_env(), env=os.environ)  # before Rasa, which reads LOG_LEVEL* and adds its handlers
     secret = settings.rasa_jwt_secret().decode("utf-8")
     cors = ["--cors", *settings.web_origins]
     sys.argv = ["rasa", "run", "--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256", *cors, *sys.argv[1:]]

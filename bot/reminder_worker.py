@@ -22,6 +22,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from bot.knowledge import load_knowledge
+from bot.log_privacy import LogPolicy, install
 from bot.reminders import Claim, ReminderQueue
 from bot.retention import claim_job, purge
 from bot.schema import make_engine
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.reminder_worker", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="deliver what is due now, then stop")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install(LogPolicy.from_env())  # no parent's words, names, numbers or link tokens in the log
     settings = Settings.from_env()
     engine = make_engine(settings.database_url)
     sealer = Sealer(settings.data_keys())
