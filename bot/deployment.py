@@ -50,10 +50,14 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("IEP_WEB_MAX_CHARS", "10000", "Longest message the web channel accepts"),
     Variable("IEP_ID_SECRET", "(file IEP_SECRET_FILE)", "Secret: keys conversation tokens and hashed ids"),
     Variable("IEP_SECRET_FILE", "var/id.secret", "File holding IEP_ID_SECRET, made on first use"),
-    Variable("IEP_DATA_KEYS", "(file IEP_DATA_KEY_FILE)", "Secret: Fernet keys sealing stored contact details"),
+    Variable("IEP_DATA_KEYS", "(file IEP_DATA_KEY_FILE)",
+             "Secret: Fernet keys, newest first, sealing letters, contact details and conversations at rest"),
     Variable("IEP_DATA_KEY_FILE", "var/data.key", "File holding IEP_DATA_KEYS, made on first use"),
     Variable("IEP_RASA_JWT_SECRET", "(file IEP_RASA_JWT_SECRET_FILE)", "Secret: signs calls to Rasa's HTTP API"),
     Variable("IEP_RASA_JWT_SECRET_FILE", "var/rasa-jwt.secret", "File holding IEP_RASA_JWT_SECRET"),
+    Variable("IEP_ACTION_TOKEN", "(file IEP_ACTION_TOKEN_FILE)",
+             "Secret: Rasa sends it in a header; the action server answers nothing else"),
+    Variable("IEP_ACTION_TOKEN_FILE", "var/action.token", "File holding IEP_ACTION_TOKEN, made on first use"),
     Variable("IEP_API_KEYS", "(file IEP_API_KEY_FILE)", "Secret: keys for a site's server to use the web API"),
     Variable("IEP_API_KEY_FILE", "var/api.key", "File holding IEP_API_KEYS"),
     Variable("IEP_SMS_PUBLIC_URL", "(unset: SMS off)", "The SMS webhook URL exactly as configured in Twilio"),
@@ -69,6 +73,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("IEP_TRAINING_DATABASE_URL", "sqlite:///var/training.db", "Volunteers' practice results"),
     Variable("IEP_SCENARIOS_DIR", "data/scenarios", "The training scenario library"),
     Variable("IEP_MODEL", "models/current.tar.gz", "The trained model the CLI's triage uses"),
+    Variable("IEP_DEBUG_LOGS", "(unset: off)",
+             "1: DEBUG logs with parents' words, on this machine only (refused unless IEP_PUBLIC_URL is local)"),
 )
 
 

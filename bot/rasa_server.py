@@ -9,6 +9,8 @@ A wrong or unreachable TRACKER_STORE_URL, LOCK_STORE_URL or DATABASE_URL stops i
 naming the variable (bot/deployment.py); Rasa itself would retry forever or fall back to memory.
 
 Logs carry no parent's words, names or phone numbers unless IEP_DEBUG_LOGS allows it (bot/log_privacy.py).
+The action token goes into this process's environment for endpoints.yml, which sends it in a header.
+Rasa's `--auth-token` is refused: it is checked in the query string, where URLs and logs would keep it.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from bot.deployment import DeploymentError, check, rasa_workers
 from bot.log_privacy import LogPolicy, install
 from bot.settings import Settings, SettingsError
 
+QUERY_TOKEN_FLAGS = ("--auth-token", "-t")
+
 
 def main() -> None:
     try:
@@ -27,6 +31,8 @@ def main() -> None:
         workers = rasa_workers(os.environ)
     except (SettingsError, DeploymentError) as err:
         problems = [str(err)]
+    if any(arg.split("=")[0] in QUERY_TOKEN_FLAGS for arg in sys.argv[1:]):
+        problems.append("--auth-token puts the API's secret in URLs; the API takes a JWT in a header")
     if problems:
         for problem in problems:
             print(f"IEP Navigator cannot start: {problem}", file=sys.stderr)
@@ -34,6 +40,7 @@ def main() -> None:
     # Rasa reads SANIC_WORKERS; bot.deployment.check has made sure the lock store can be shared.
     os.environ["SANIC_WORKERS"] = str(workers)
     install(LogPolicy.from_env(), env=os.environ)  # before Rasa, which reads LOG_LEVEL* and adds its handlers
+    os.environ["IEP_ACTION_TOKEN"] = settings.action_token()  # endpoints.yml: action_endpoint.headers
     secret = settings.rasa_jwt_secret().decode("utf-8")
     cors = ["--cors", *settings.web_origins]
     sys.argv = ["rasa", "run", "--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256", *cors, *sys.argv[1:]]

@@ -24,6 +24,7 @@ class Settings:
     data_key_file: str = "var/data.key"  # seals the few stored values that can reach a person
     rasa_url: str = "http://127.0.0.1:5005"  # where the reminder worker wakes conversations
     rasa_jwt_secret_file: str = "var/rasa-jwt.secret"  # signs the worker's calls to the Rasa HTTP API
+    action_token_file: str = "var/action.token"  # Rasa's calls to the action server carry it in a header
     retention_days: int = 90  # cases inactive this long are purged
     reminder_poll_seconds: int = 5
     public_url: str = "http://127.0.0.1:5005"  # where browsers and Twilio reach the assistant
@@ -49,6 +50,7 @@ class Settings:
             data_key_file=env.get("IEP_DATA_KEY_FILE") or cls.data_key_file,
             rasa_url=(env.get("RASA_URL") or cls.rasa_url).rstrip("/"),
             rasa_jwt_secret_file=env.get("IEP_RASA_JWT_SECRET_FILE") or cls.rasa_jwt_secret_file,
+            action_token_file=env.get("IEP_ACTION_TOKEN_FILE") or cls.action_token_file,
             retention_days=_whole_number(env, "IEP_RETENTION_DAYS", cls.retention_days, 1, 3650),
             reminder_poll_seconds=_whole_number(env, "IEP_REMINDER_POLL_SECONDS", cls.reminder_poll_seconds, 1, 3600),
             public_url=(env.get("IEP_PUBLIC_URL") or cls.public_url).rstrip("/"),
@@ -86,6 +88,10 @@ class Settings:
 
     def rasa_jwt_secret(self, env: Mapping[str, str] = os.environ) -> bytes:
         return _secret(env, "IEP_RASA_JWT_SECRET", self.rasa_jwt_secret_file, lambda: secrets.token_hex(32))
+
+    def action_token(self, env: Mapping[str, str] = os.environ) -> str:
+        """IEP_ACTION_TOKEN if set; otherwise one kept in `action_token_file`, made on first use."""
+        return _secret(env, "IEP_ACTION_TOKEN", self.action_token_file, lambda: secrets.token_urlsafe(32)).decode()
 
 
 def _secret(env: Mapping[str, str], variable: str, file: str, make: Callable[[], str]) -> bytes:

@@ -12,6 +12,12 @@ export LINK_BASE_URL="${LINK_BASE_URL:-http://127.0.0.1:$LINK_PORT}"  # what par
 export IEP_SECRET_FILE="${IEP_SECRET_FILE:-$ROOT/var/id.secret}"  # or set IEP_ID_SECRET
 export IEP_DATA_KEY_FILE="${IEP_DATA_KEY_FILE:-$ROOT/var/data.key}"  # or set IEP_DATA_KEYS (Fernet, newest first)
 export IEP_RASA_JWT_SECRET_FILE="${IEP_RASA_JWT_SECRET_FILE:-$ROOT/var/rasa-jwt.secret}"  # or set IEP_RASA_JWT_SECRET
+export IEP_ACTION_TOKEN_FILE="${IEP_ACTION_TOKEN_FILE:-$ROOT/var/action.token}"  # or set IEP_ACTION_TOKEN
+if [ -z "${IEP_ACTION_TOKEN:-}" ]; then  # endpoints.yml sends it to the action server in a header
+  [ -s "$IEP_ACTION_TOKEN_FILE" ] || (umask 077 && mkdir -p "$(dirname "$IEP_ACTION_TOKEN_FILE")" &&
+    head -c 32 /dev/urandom | base64 | tr -d '\n/+=' >"$IEP_ACTION_TOKEN_FILE")  # made once, owner-only
+  export IEP_ACTION_TOKEN="$(cat "$IEP_ACTION_TOKEN_FILE")"
+fi
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"  # where the reminder worker reaches Rasa
 export SITE_PORT="${SITE_PORT:-8080}"  # the demo family-support page with the chat widget on it
 export IEP_PUBLIC_URL="${IEP_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"  # where browsers reach the assistant

@@ -11,7 +11,8 @@ trap stop INT TERM HUP EXIT
 cd "$ROOT"
 # The case database is brought to the current schema once, before any server opens it.
 "$VENV/bin/python" -m bot case-db upgrade || exit 1
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
+# The action server listens on 127.0.0.1 and answers only calls carrying $IEP_ACTION_TOKEN (endpoints.yml).
+"$VENV/bin/python" -m bot.action_server --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
 pids+=($!)
 # Letter downloads (DOCX, PDF) behind unguessable, expiring links.
 "$VENV/bin/python" -m bot.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &

@@ -18,7 +18,8 @@ cd "$ROOT"
 # Every store must answer before anything starts: one line naming the variable otherwise.
 "$VENV/bin/python" -m bot deployment check --create-databases || exit 1
 "$VENV/bin/python" -m bot case-db upgrade || exit 1
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
+# The action server listens on 127.0.0.1 and answers only calls carrying $IEP_ACTION_TOKEN (endpoints.yml).
+"$VENV/bin/python" -m bot.action_server --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
 pids+=($!)
 "$VENV/bin/python" -m bot.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &
 pids+=($!)

@@ -60,13 +60,16 @@ class Stack:
         # A second Rasa server ("rasa2") shares the stores with the first, as `make run-prod` runs them.
         self.rasa2_url = f"http://127.0.0.1:{free_port()}"
         self.site_url = f"http://127.0.0.1:{self.site_port}"
-        self.env = {**os.environ,
+        # Each stack makes its own action token (in its workdir), and logs stay private unless a test says so.
+        inherited = {k: v for k, v in os.environ.items() if k not in ("IEP_ACTION_TOKEN", "IEP_DEBUG_LOGS")}
+        self.env = {**inherited,
                     "DATABASE_URL": f"sqlite:///{workdir / 'cases.db'}",
                     "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
                     "LOCK_STORE_URL": "memory",
                     "IEP_SECRET_FILE": str(workdir / "id.secret"),
                     "IEP_DATA_KEY_FILE": str(workdir / "data.key"),
                     "IEP_RASA_JWT_SECRET_FILE": str(workdir / "jwt.secret"),
+                    "IEP_ACTION_TOKEN_FILE": str(workdir / "action.token"),
                     "IEP_API_KEYS": API_KEY,
                     "IEP_WEB_ORIGINS": f"{self.site_url},http://localhost:{self.site_port}",
                     "IEP_PUBLIC_URL": self.rasa_url,
@@ -87,7 +90,7 @@ class Stack:
         rasa = [python, "-m", "bot.rasa_server", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port"]
         commands = {
-            "actions": [str(VENV / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+            "actions": [python, "-m", "bot.action_server", "--actions", "actions", "--port", str(self.action_port)],
             "rasa": [*rasa, str(self.rasa_port)],
             "rasa2": [*rasa, self.rasa2_url.rsplit(":", 1)[1]],
             "links": [python, "-m", "bot.link_server", "--port", str(self.link_port)],
