@@ -23,6 +23,8 @@ from bot.settings import Settings, SettingsError
 
 QUERY_TOKEN_FLAGS = ("--auth-token", "-t")
 
+REQUEST_MAX_BYTES = 1024 * 1024  # every HTTP endpoint of the Rasa server: channels and the worker's API calls
+
 
 def main() -> None:
     try:
@@ -39,6 +41,8 @@ def main() -> None:
         raise SystemExit(2)
     # Rasa reads SANIC_WORKERS; bot.deployment.check has made sure the lock store can be shared.
     os.environ["SANIC_WORKERS"] = str(workers)
+    # Sanic would read 100 MB before our channels see a request; the largest we take is a 256 KB web turn.
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))
     install(LogPolicy.from_env(), env=os.environ)  # before Rasa, which reads LOG_LEVEL* and adds its handlers
     os.environ["IEP_ACTION_TOKEN"] = settings.action_token()  # endpoints.yml: action_endpoint.headers
     secret = settings.rasa_jwt_secret().decode("utf-8")
@@ -46,9 +50,10 @@ def main() -> None:
     sys.argv = ["rasa", "run", "--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256", *cors, *sys.argv[1:]]
     from rasa.__main__ import main as rasa_main
 
-    from bot import rasa_speedups
+    from bot import action_outage, rasa_speedups
 
     rasa_speedups.install()
+    action_outage.install()
     rasa_main()
 
 

@@ -32,7 +32,6 @@ from bot.sms_contacts import SmsContacts
 from bot.sms_outbox import SmsOutbox, twilio_client
 
 logger = logging.getLogger("bot.reminder_worker")
-LEASE = timedelta(minutes=2)  # longer than one wake-up takes; a crashed worker's lease runs out
 WAKE_INTENT = "EXTERNAL_reminder"
 
 
@@ -71,10 +70,11 @@ class Worker:
     tracker_engine: Engine | None
     retention: timedelta
     texts: SmsOutbox | None = None  # SMS has no open connection: the worker texts the reminder itself
+    lease: timedelta = timedelta(minutes=2)  # a crashed worker's claims run out after this
 
     def run_once(self, now: datetime) -> dict[str, int]:
         counts = {"delivered": 0, "retry": 0, "failed": 0}
-        for claim in self.queue.claim_due(now, LEASE):
+        for claim in self.queue.claim_due(now, self.lease):
             status = self._deliver(claim, now)
             counts[status if status in counts else "retry"] += 1
         if claim_job(self.engine, "purge", timedelta(days=1), now):
@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         twilio = twilio_client(settings)
         texts = SmsOutbox(SmsContacts(engine, sealer), twilio, load_knowledge(), settings.id_secret())
     worker = Worker(ReminderQueue(engine), sealer, RasaWaker(settings.rasa_url, settings.rasa_jwt_secret()), engine,
-                    tracker_engine_from_env(), timedelta(days=settings.retention_days), texts)
+                    tracker_engine_from_env(), timedelta(days=settings.retention_days), texts,
+                    timedelta(seconds=settings.reminder_lease_seconds))
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

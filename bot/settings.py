@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from bot.rate_limits import Limit, LimitError
+
 
 class SettingsError(ValueError):
     """An environment variable has a value we cannot use."""
@@ -27,6 +29,7 @@ class Settings:
     action_token_file: str = "var/action.token"  # Rasa's calls to the action server carry it in a header
     retention_days: int = 90  # cases inactive this long are purged
     reminder_poll_seconds: int = 5
+    reminder_lease_seconds: int = 120  # longer than one wake-up takes; a crashed worker's claims run out after it
     public_url: str = "http://127.0.0.1:5005"  # where browsers and Twilio reach the assistant
     web_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")  # sites that may embed the widget
     api_key_file: str = "var/api.key"  # server-to-server use of the web API
@@ -38,6 +41,8 @@ class Settings:
     twilio_from_number: str = ""
     training_database_url: str = "sqlite:///var/training.db"  # volunteers' practice results, apart from cases
     help_contact: str = ""  # how to reach a person at the deploying organisation, e.g. "our helpline at ..."
+    rate_conversation: Limit = Limit(20, 60)  # messages one conversation may send: far above any parent typing
+    rate_address: Limit = Limit(120, 60)  # per network address or phone: a school or library may share one
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -53,6 +58,7 @@ class Settings:
             action_token_file=env.get("IEP_ACTION_TOKEN_FILE") or cls.action_token_file,
             retention_days=_whole_number(env, "IEP_RETENTION_DAYS", cls.retention_days, 1, 3650),
             reminder_poll_seconds=_whole_number(env, "IEP_REMINDER_POLL_SECONDS", cls.reminder_poll_seconds, 1, 3600),
+            reminder_lease_seconds=_whole_number(env, "IEP_REMINDER_LEASE_SECONDS", cls.reminder_lease_seconds, 5, 3600),
             public_url=(env.get("IEP_PUBLIC_URL") or cls.public_url).rstrip("/"),
             web_origins=_origins(env.get("IEP_WEB_ORIGINS"), cls.web_origins),
             api_key_file=env.get("IEP_API_KEY_FILE") or cls.api_key_file,
@@ -63,6 +69,8 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or "",
             twilio_from_number=env.get("TWILIO_FROM_NUMBER") or "",
             help_contact=(env.get("IEP_HELP_CONTACT") or "").strip(),
+            rate_conversation=_limit(env, "IEP_RATE_CONVERSATION", cls.rate_conversation),
+            rate_address=_limit(env, "IEP_RATE_ADDRESS", cls.rate_address),
             training_database_url=env.get("IEP_TRAINING_DATABASE_URL") or cls.training_database_url,
         )
 
@@ -123,6 +131,16 @@ def _origins(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
         if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?", origin):
             raise SettingsError(f"IEP_WEB_ORIGINS: '{origin}' is not an origin like https://www.example.org")
     return origins
+
+
+def _limit(env: Mapping[str, str], name: str, default: Limit) -> Limit:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return Limit.parse(raw)
+    except LimitError:
+        raise SettingsError(f"{name} must be messages/seconds, like 20/60, not '{raw}'") from None
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

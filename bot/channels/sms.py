@@ -23,6 +23,8 @@ from sanic.response import HTTPResponse
 from bot.cases import CaseStore
 from bot.conversation_tokens import PhoneHasher
 from bot.knowledge import Knowledge, load_knowledge
+from bot.rate_limits import RateLimiter, Verdict
+from bot.safety import CrisisDetector
 from bot.schema import make_engine
 from bot.sealing import Sealer
 from bot.settings import Settings
@@ -50,6 +52,8 @@ class SmsChannel(InputChannel):
         self.cases = CaseStore(engine)
         twilio = twilio_client(self.settings)
         self.outbox = SmsOutbox(self.contacts, twilio, self.knowledge, self.id_secret, LANGUAGE)
+        self.per_number = RateLimiter(self.settings.rate_conversation)  # a number is one conversation
+        self.crisis = CrisisDetector.from_file()
         self._turns: dict[str, _Turns] = {}  # one sender's texts are answered in the order they came
         if not self.settings.sms_ready:
             logger.warning("SMS is off: set IEP_SMS_PUBLIC_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
@@ -119,6 +123,8 @@ class SmsChannel(InputChannel):
         decision = decide(inbound, contact.opted_out, contact.choices)
         k = self.knowledge
         if decision.kind == "ignore":
+            if self.crisis.is_crisis(inbound.body):  # opted out still hears where help is; nothing is stored
+                await self._send(number, notice("crisis", k, LANGUAGE))
             return
         if decision.kind == "stop":
             confirmed = await asyncio.to_thread(self.contacts.set_opted_out, key, True, now)
@@ -134,6 +140,12 @@ class SmsChannel(InputChannel):
         if decision.kind == "help":
             await self._send(number, notice("sms_help", k, LANGUAGE, self.settings.help_contact))
             return
+        if decision.kind == "assistant":
+            verdict = self.per_number.check(conversation_id)
+            if verdict is not Verdict.ALLOWED and not self.crisis.is_crisis(decision.text):
+                if verdict is Verdict.REFUSED:  # said once per window: a flood is not answered text for text
+                    await self._send(number, notice("sms_slow_down", k, LANGUAGE))
+                return
         if decision.kind == "no_text":
             replies = [{"text": k.message("sms_no_text", LANGUAGE)}]
         else:

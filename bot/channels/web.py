@@ -28,6 +28,8 @@ from sanic.response import HTTPResponse
 from bot import transcript
 from bot.conversation_tokens import TokenSigner
 from bot.knowledge import Knowledge, load_knowledge
+from bot.rate_limits import RateLimiter, Verdict
+from bot.safety import CrisisDetector
 from bot.settings import Settings
 from bot.store_guard import guard
 from bot.tracker_store import ErasableSQLTrackerStore
@@ -46,6 +48,9 @@ class WebChannel(InputChannel):
         self.knowledge = knowledge or load_knowledge()
         self.signer = TokenSigner.from_settings(self.settings)
         self.api_keys = [key.encode("utf-8") for key in self.settings.api_keys()]
+        self.per_conversation = RateLimiter(self.settings.rate_conversation)
+        self.per_address = RateLimiter(self.settings.rate_address)
+        self.crisis = CrisisDetector.from_file()
         # Read once: small files, served from memory without touching the disk per request.
         self.static = {name: (WEB / name).read_bytes() for name in STATIC if (WEB / name).exists()}
 
@@ -87,7 +92,7 @@ class WebChannel(InputChannel):
 
         @web.route("/conversations", methods=["POST"])
         async def start(request: Request) -> HTTPResponse:
-            refused = self._refuse(request)
+            refused = self._refuse(request) or self._slow_down(request, None, "", "")
             if refused:
                 return refused
             token, _ = self.signer.issue()
@@ -105,8 +110,12 @@ class WebChannel(InputChannel):
             conversation_id = self.signer.verify(_bearer(request))
             new = conversation_id is None
             token = _bearer(request) if not new else None
+            slow = self._slow_down(request, None if new else conversation_id, body["message"], token)
+            if slow:
+                return slow
             if new:  # absent, guessed or altered: a fresh conversation that can read nothing of another's
                 token, conversation_id = self.signer.issue()
+                self.per_conversation.check(conversation_id)  # its first message counts too
             message_id = uuid.uuid4().hex
             metadata = {"title": body["title"]} if body.get("title") else {}
             collector = CollectingOutputChannel()
@@ -171,6 +180,22 @@ class WebChannel(InputChannel):
         if request.headers.get("sec-fetch-site") == "same-origin":  # the widget served from our own host
             return None
         return self._error(401, "api_key_required", "web_key_needed", language)
+
+    def _slow_down(self, request: Request, conversation_id: str | None, text: str, token: str | None
+                   ) -> HTTPResponse | None:
+        """429 with a kind word when this address or conversation sends too fast; the widget keeps the text.
+        A message about danger is never held back: it is answered whatever the count."""
+        checks = [(self.per_address, request.remote_addr or request.ip or "unknown")]
+        if conversation_id:
+            checks.append((self.per_conversation, conversation_id))
+        for limiter, key in checks:
+            if limiter.check(key) is not Verdict.ALLOWED and not (text and self.crisis.is_crisis(text)):
+                seconds = limiter.retry_after(key)
+                refused = self._error(429, "slow_down", "slow_down", _language(request.args.get("language")),
+                                      token=token, seconds=seconds)
+                refused.headers["Retry-After"] = str(seconds)
+                return refused
+        return None
 
     def _read_body(self, request: Request, language: str) -> tuple[dict, HTTPResponse | None]:
         if len(request.body or b"") > MAX_BODY:

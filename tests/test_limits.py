@@ -1,0 +1,90 @@
+"""Rate limits and size limits on the live stack: a kind "please wait", nothing lost, danger always answered.
+
+The limits are set low here (3 messages per conversation and 8 per address a minute) so a test can
+reach them; the defaults (bot/settings.py) are far above a parent typing.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
+from tests.stack import API_KEY, running
+from tests.test_sms_channel import HELP_MARK, PUBLIC_URL, SmsStack
+
+CRISIS = "I am scared, my son said he wants to kill himself tonight"
+
+
+@pytest.fixture(scope="module")
+def twilio():
+    return FakeTwilio().start()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, twilio):
+    made = SmsStack(tmp_path_factory.mktemp("limits"), {
+        "IEP_RATE_CONVERSATION": "3/60", "IEP_RATE_ADDRESS": "8/60",
+        "IEP_SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE": twilio.url})
+    with running(made, "actions", "rasa"):
+        yield made
+
+
+def _user_turns(stack: SmsStack, name: str) -> list[str]:
+    history = requests.get(f"{stack.rasa_url}/webhooks/web/messages", timeout=30,
+                           headers={"X-API-Key": API_KEY, "Authorization": f"Bearer {stack.tokens[name]}"})
+    history.raise_for_status()
+    return [m["text"] for m in history.json()["messages"] if m["from"] == "parent"]
+
+
+def test_a_conversation_or_an_address_that_sends_too_fast_is_asked_to_wait_and_loses_nothing(stack, knowledge):
+    for n in range(3):
+        stack.say("fast", f"question number {n} about his IEP")
+    token = stack.tokens["fast"]
+    refused = stack.post("messages", token, text="and one more")
+    assert refused.status_code == 429
+    body = refused.json()
+    assert body["error"] == "slow_down" and body["token"] == token  # the same conversation, kept
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert body["message"] == knowledge.message("slow_down", "en", seconds=refused.headers["Retry-After"])
+    assert "and one more" not in _user_turns(stack, "fast")  # not half-taken: the widget keeps it in the box
+
+    danger = stack.post("messages", token, text=CRISIS)  # over the limit, and still answered first
+    assert danger.status_code == 200
+    assert "988" in " ".join(m["text"] for m in danger.json()["messages"] if m["from"] == "bot")
+
+    # 5 requests from this address so far; three more fit, then even a new conversation must wait.
+    for n in range(3):
+        assert stack.post("messages", None, text=f"hello {n}").status_code == 200
+    assert stack.post("messages", None, text="hello again").status_code == 429
+    assert stack.post("conversations").status_code == 429
+
+
+def test_a_number_that_texts_too_fast_hears_it_once_and_danger_still_gets_through(stack, twilio, knowledge):
+    number = "+15550107777"
+    for n in range(6):
+        assert stack.text(number, f"text number {n} about the IEP meeting").status_code == 200
+    assert stack.text(number, CRISIS).status_code == 200
+    assert stack.text(number, "HELP").status_code == 200  # carrier keywords are never held back
+    deadline = time.time() + 90
+    while not any(HELP_MARK in body for body in twilio.to(number)) and time.time() < deadline:
+        time.sleep(0.1)
+    bodies = twilio.to(number)
+    wait = knowledge.message("sms_slow_down", "en")
+    assert sum(wait in body for body in bodies) == 1, bodies  # one "please wait" for three texts over the limit
+    assert any("988" in body for body in bodies), bodies
+    assert [t for t in stack.user_texts(number) if t.startswith("text number")] == [
+        f"text number {n} about the IEP meeting" for n in range(3)]
+
+
+def test_oversized_requests_are_refused_before_any_work(stack):
+    huge = "x" * (2 * 1024 * 1024)
+    web = requests.post(f"{stack.rasa_url}/webhooks/web/messages", data=huge, timeout=30,
+                        headers={"X-API-Key": API_KEY, "Content-Type": "application/json"})
+    assert web.status_code == 413
+    api = requests.post(f"{stack.rasa_url}/conversations/someone/tracker/events", data=huge, timeout=30)
+    assert api.status_code == 413
+    sms = requests.post(f"{stack.rasa_url}/webhooks/sms/webhook", data={"Body": "x" * 100_000}, timeout=30)
+    assert sms.status_code == 413
