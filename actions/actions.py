@@ -4,18 +4,22 @@ The knowledge is read once when the action server imports this module; no action
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Text
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.services import remember
+from actions.services import CASES, SETTINGS, case_key, remember
 from bot.conversation import SMALL_TALK, Conversation, State, Turn
+from bot.handoff import MISSES_SLOT, Helpline, misses_before
 from bot.knowledge import load_knowledge
 from bot.replies import Reply
 
-CONVERSATION = Conversation(load_knowledge())
+logger = logging.getLogger(__name__)
+CONVERSATION = Conversation(load_knowledge(), Helpline.from_settings(SETTINGS))
 
 
 def _state(tracker: Tracker) -> State:
@@ -41,7 +45,9 @@ def _send(turn: Turn, dispatcher: CollectingDispatcher) -> List[EventType]:
     say(dispatcher, turn.replies)
     if turn.restart:
         return [Restarted(), ActiveLoop(None)] + _slots(turn.state)
-    return _slots(turn.state)
+    # A turn not understood says so in its own events; the next turn counts the streak from them.
+    missed = [SlotSet(MISSES_SLOT, turn.misses)] if turn.misses else []
+    return _slots(turn.state) + missed
 
 
 def _slots(state: State) -> List[EventType]:
@@ -55,6 +61,32 @@ def _triage(tracker: Tracker) -> Dict[Text, Any]:
 
 def _intent(tracker: Tracker) -> Text:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def _misses(tracker: Tracker) -> int:
+    """What this turn would be in a row of turns not understood, if it is one."""
+    return misses_before(tracker.events) + 1
+
+
+def _previous_turn_triage(tracker: Tracker, intent: Text) -> Optional[Dict[Text, Any]]:
+    """The triage of the parent's message before this one, if it had `intent`."""
+    said = [e for e in tracker.events if e.get("event") == "user"]
+    if len(said) < 2:
+        return None
+    parse = said[-2].get("parse_data") or {}
+    return parse.get("triage") if (parse.get("intent") or {}).get("name") == intent else None
+
+
+async def _state_code(tracker: Tracker) -> Optional[Text]:
+    """The parent's state, if the conversation or the case knows it (for the parent center link)."""
+    if tracker.get_slot("us_state"):
+        return tracker.get_slot("us_state")
+    try:
+        case = await asyncio.to_thread(CASES.get, case_key(tracker))
+    except Exception:  # noqa: BLE001 - the referral works without the state
+        logger.exception("could not read the case")
+        return None
+    return case.state if case else None
 
 
 def _story_text(tracker: Tracker) -> Text:
@@ -78,7 +110,7 @@ class ActionTriage(Action):
         return "action_triage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        turn = CONVERSATION.triage(_triage(tracker), _intent(tracker), _state(tracker))
+        turn = CONVERSATION.triage(_triage(tracker), _intent(tracker), _state(tracker), _misses(tracker))
         await remember(tracker, turn.state.situations)
         return _send(turn, dispatcher)
 
@@ -118,7 +150,8 @@ class ActionSmallTalk(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         intent = _intent(tracker)
         state = _state(tracker)
-        turn = CONVERSATION.small_talk(intent, state) if intent in SMALL_TALK else CONVERSATION.fallback(state)
+        turn = (CONVERSATION.small_talk(intent, state) if intent in SMALL_TALK
+                else CONVERSATION.fallback(state, misses=_misses(tracker)))
         return _send(turn, dispatcher)
 
 
@@ -137,9 +170,34 @@ class ActionCrisis(Action):
         return "action_crisis"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        events = _send(CONVERSATION.crisis(_state(tracker), _triage(tracker).get("language") or "en"), dispatcher)
-        # A letter in progress can wait: stop asking its questions, keep the answers.
-        return events + [ActiveLoop(None), SlotSet("requested_slot", None)]
+        turn = CONVERSATION.crisis(_state(tracker), _triage(tracker).get("language") or "en", tracker.active_loop_name)
+        # A letter or questions in progress can wait: stop asking, keep the answers; a button picks them up.
+        return _send(turn, dispatcher) + [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+class ActionCarryOn(Action):
+    """"Keep going" after the crisis reply: the school story that came with it gets its answer."""
+
+    def name(self) -> Text:
+        return "action_carry_on"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        turn = CONVERSATION.carry_on(_previous_turn_triage(tracker, "crisis"), _state(tracker))
+        await remember(tracker, turn.state.situations)
+        return _send(turn, dispatcher)
+
+
+class ActionHumanHandoff(Action):
+    """Talk to a person: the helpline from the settings, and the state's parent center."""
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        turn = CONVERSATION.handoff(_state(tracker), _triage(tracker).get("language") or "en",
+                                    await _state_code(tracker), tracker.active_loop_name)
+        # Questions in progress wait, answers kept, as after a crisis reply; the button picks them up.
+        return _send(turn, dispatcher) + [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 class ActionBadInput(Action):
@@ -148,7 +206,8 @@ class ActionBadInput(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         found = _triage(tracker)
-        turn = CONVERSATION.bad_input(found.get("problem") or "empty_message", _state(tracker), found.get("language") or "en")
+        turn = CONVERSATION.bad_input(found.get("problem") or "empty_message", _state(tracker),
+                                      found.get("language") or "en", _misses(tracker))
         return _send(turn, dispatcher)
 
 
@@ -158,4 +217,4 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         key = "out_of_scope" if _intent(tracker) == "out_of_scope" else "fallback"
-        return _send(CONVERSATION.fallback(_state(tracker), key), dispatcher)
+        return _send(CONVERSATION.fallback(_state(tracker), key, _misses(tracker)), dispatcher)

@@ -66,6 +66,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("TWILIO_FROM_NUMBER", "(unset)", "The number texts come from"),
     Variable("TWILIO_API_BASE", "https://api.twilio.com", "Twilio's API (tests point it at a fake)"),
     Variable("IEP_HELP_CONTACT", "(unset)", "How to reach a person at the deploying organisation"),
+    Variable("IEP_HELPLINE_NAME", "(unset: our helpline)", "Talk to a person: the organisation's helpline, by name"),
+    Variable("IEP_HELPLINE_PHONE", "(unset)", "Its phone number; with no phone, email or IEP_HELP_CONTACT, "
+                                               "parents are pointed to their state's parent center"),
+    Variable("IEP_HELPLINE_EMAIL", "(unset)", "Its email address"),
+    Variable("IEP_HELPLINE_HOURS", "(unset)", "When it is open, read inside a sentence: weekdays 9 am to 5 pm Eastern"),
+    Variable("IEP_HELPLINE_CALLBACK", "(unset)", "How soon it calls back, read inside a sentence: within one business day"),
     Variable("IEP_RATE_CONVERSATION", "20/60", "Messages one conversation may send per window (messages/seconds)"),
     Variable("IEP_RATE_ADDRESS", "120/60", "Messages one network address or phone may send per window"),
     Variable("SANIC_PROXIES_COUNT", "(unset)", "Behind a balancer: 1, so the per-address limit sees the client"),

@@ -41,6 +41,13 @@ class Settings:
     twilio_from_number: str = ""
     training_database_url: str = "sqlite:///var/training.db"  # volunteers' practice results, apart from cases
     help_contact: str = ""  # how to reach a person at the deploying organisation, e.g. "our helpline at ..."
+    # "Talk to a person" (bot/handoff.py): the organisation's helpline. Unset, the parent is pointed to
+    # the state's Parent Training and Information Center instead, so the referral is never empty.
+    helpline_name: str = ""  # "the Sample Family Center"
+    helpline_phone: str = ""
+    helpline_email: str = ""
+    helpline_hours: str = ""  # "weekdays 9 am to 5 pm Eastern"
+    helpline_callback: str = ""  # "within one business day"
     rate_conversation: Limit = Limit(20, 60)  # messages one conversation may send: far above any parent typing
     rate_address: Limit = Limit(120, 60)  # per network address or phone: a school or library may share one
 
@@ -69,6 +76,11 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or "",
             twilio_from_number=env.get("TWILIO_FROM_NUMBER") or "",
             help_contact=(env.get("IEP_HELP_CONTACT") or "").strip(),
+            helpline_name=_one_line(env, "IEP_HELPLINE_NAME"),
+            helpline_phone=_one_line(env, "IEP_HELPLINE_PHONE"),
+            helpline_email=_email(env, "IEP_HELPLINE_EMAIL"),
+            helpline_hours=_one_line(env, "IEP_HELPLINE_HOURS"),
+            helpline_callback=_one_line(env, "IEP_HELPLINE_CALLBACK"),
             rate_conversation=_limit(env, "IEP_RATE_CONVERSATION", cls.rate_conversation),
             rate_address=_limit(env, "IEP_RATE_ADDRESS", cls.rate_address),
             training_database_url=env.get("IEP_TRAINING_DATABASE_URL") or cls.training_database_url,
@@ -141,6 +153,21 @@ def _limit(env: Mapping[str, str], name: str, default: Limit) -> Limit:
         return Limit.parse(raw)
     except LimitError:
         raise SettingsError(f"{name} must be messages/seconds, like 20/60, not '{raw}'") from None
+
+
+def _one_line(env: Mapping[str, str], name: str, limit: int = 200) -> str:
+    """A short piece of text a parent will read inside a sentence."""
+    value = " ".join((env.get(name) or "").split())
+    if len(value) > limit:
+        raise SettingsError(f"{name} must be at most {limit} characters; it is read inside one sentence")
+    return value
+
+
+def _email(env: Mapping[str, str], name: str) -> str:
+    value = _one_line(env, name)
+    if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+        raise SettingsError(f"{name} must be an email address like help@example.org, not '{value}'")
+    return value
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

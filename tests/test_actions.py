@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import Restarted, SlotSet
+from rasa_sdk.events import ActiveLoop, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions
 
 
-def tracker(intent="stalled_progress", triage=None, slots=None, text="", entities=None, events=None):
+def tracker(intent="stalled_progress", triage=None, slots=None, text="", entities=None, events=None, active_loop=None):
     return Tracker(
         sender_id="test", slots=slots or {},
         latest_message={"intent": {"name": intent, "confidence": 0.9}, "text": text,
                         "entities": entities or [], "triage": triage or {}},
-        events=events or [], paused=False, followup_action=None, active_loop={}, latest_action_name=None,
+        events=events or [], paused=False, followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {}, latest_action_name=None,
     )
 
 
@@ -101,3 +102,65 @@ async def test_a_deadline_detail_not_given_yet_is_not_called_a_mistake(slot):
     dispatcher = CollectingDispatcher()
     changes = await getattr(ValidateDeadlineForm(), f"validate_{slot}")(None, dispatcher, tracker("ask_deadline"), {})
     assert changes == {} and dispatcher.messages == []
+
+
+def _user(intent, text="x", triage=None):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "triage": triage or {}}}
+
+
+@pytest.mark.parametrize("loop,payload", [("advocate_form", "/advocate_check"), ("deadline_form", "/ask_deadline"),
+                                          ("records_request_form", "/continue_letter"), (None, "/carry_on")])
+async def test_crisis_inside_any_form_pauses_it_and_offers_the_way_back(knowledge, loop, payload):
+    messages, events = await run(actions.ActionCrisis(), tracker(intent="crisis", triage={"language": "en"},
+                                                                 active_loop=loop))
+    assert messages[0]["text"] == knowledge.message("crisis")
+    assert [b["payload"] for b in messages[-1]["buttons"]] == [payload, "/human_handoff"]
+    assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
+
+
+async def test_carry_on_answers_the_story_sent_with_the_danger(knowledge):
+    story = {"applies": ["no_response"], "clarify": [], "text": "no reply in 3 weeks. i want to die", "language": "en"}
+    events = [_user("crisis", triage=story), _user("carry_on", "/carry_on")]
+    messages, _ = await run(actions.ActionCarryOn(), tracker(intent="carry_on", events=events))
+    assert messages[0]["text"] == knowledge.situations["no_response"].reflection.get()
+    plain, _ = await run(actions.ActionCarryOn(), tracker(intent="carry_on", events=[_user("greet"), _user("carry_on")]))
+    assert plain[0]["text"] == knowledge.message("ask_more")
+
+
+async def test_talk_to_a_person_uses_the_state_the_conversation_knows(knowledge):
+    messages, events = await run(actions.ActionHumanHandoff(), tracker(
+        intent="human_handoff", slots={"us_state": "OR"}, active_loop="advocate_form"))
+    assert messages[0]["text"].startswith(knowledge.message("handoff_intro"))
+    assert "Find the one for Oregon at parentcenterhub.org/find-your-center" in messages[0]["text"]
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/advocate_check"]
+    assert ActiveLoop(None) in events
+    spanish, _ = await run(actions.ActionHumanHandoff(), tracker(intent="human_handoff", triage={"language": "es"}))
+    assert spanish[0]["text"].startswith(knowledge.message("handoff_intro", "es"))
+
+
+async def test_the_second_turn_in_a_row_not_understood_brings_a_person(knowledge):
+    from bot.handoff import MISSES_SLOT
+
+    first, events = await run(actions.ActionFallback(), tracker(intent="nlu_fallback", events=[_user("nlu_fallback")]))
+    assert first[0]["text"] == knowledge.message("fallback") and SlotSet(MISSES_SLOT, 1) in events
+    history = [_user("nlu_fallback"), {"event": "slot", "name": MISSES_SLOT, "value": 1}, _user("out_of_scope")]
+    second, events = await run(actions.ActionFallback(), tracker(intent="out_of_scope", events=history))
+    assert second[0]["text"].startswith(knowledge.message("handoff_after_misses"))
+    assert second[-1]["text"] == knowledge.message("out_of_scope") and SlotSet(MISSES_SLOT, 2) in events
+    # An understood turn in between starts the count again.
+    history = [_user("nlu_fallback"), {"event": "slot", "name": MISSES_SLOT, "value": 1}, _user("greet"),
+               _user("nlu_fallback")]
+    again, _ = await run(actions.ActionFallback(), tracker(intent="nlu_fallback", events=history))
+    assert again[0]["text"] == knowledge.message("fallback")
+
+
+async def test_a_story_that_cannot_be_placed_counts_toward_the_referral(knowledge):
+    from bot.handoff import MISSES_SLOT
+
+    history = [_user("nlu_fallback"), {"event": "slot", "name": MISSES_SLOT, "value": 1}, _user("stalled_progress")]
+    messages, events = await run(actions.ActionTriage(), tracker(intent="greet", triage={"applies": [], "text": "hmm"},
+                                                                 events=history))
+    assert messages[0]["text"].startswith(knowledge.message("handoff_after_misses"))
+    understood, events = await run(actions.ActionTriage(), tracker(
+        triage={"applies": ["transition"], "text": "he turns 16"}, events=history))
+    assert not any(e.get("name") == MISSES_SLOT for e in events)

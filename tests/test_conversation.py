@@ -110,6 +110,138 @@ def test_crisis_in_english_and_spanish(conversation, knowledge):
     assert conversation.crisis(State(), "es").replies[0].text == knowledge.message("crisis", "es")
 
 
+# What the crisis reply must hold, in each language: 988 by call or text, help in Spanish, 911, and the
+# child abuse hotline (Childhelp, which helps a caller reach their state's line to report).
+CRISIS_FACTS = {
+    "en": ["call or text 988", "press 2", "text AYUDA to 988", "call 911", "Child Abuse Hotline", "1-800-422-4453",
+           "call or text the Childhelp", "state's child abuse hotline"],
+    "es": ["llame o envíe un texto al 988", "marque 2", "AYUDA por texto al 988", "llame al 911",
+           "Línea Nacional de Abuso Infantil", "1-800-422-4453", "línea de abuso infantil de su estado"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_crisis_reply_names_every_resource(conversation, language):
+    text = conversation.crisis(State(), language).replies[0].text
+    missing = [fact for fact in CRISIS_FACTS[language] if fact not in text]
+    assert not missing, missing
+
+
+def test_the_crisis_reply_invents_no_state_number(conversation):
+    for language in ("en", "es"):
+        text = conversation.crisis(State(), language).replies[0].text
+        assert set(re.findall(r"\b\d[\d-]*\d\b", text)) == {"911", "988", "1-800-422-4453"}
+
+
+@pytest.mark.parametrize("interrupted,payload", [
+    (None, "/carry_on"), ("pwn_request_form", "/continue_letter"), ("meeting_request_form", "/continue_letter"),
+    ("advocate_form", "/advocate_check"), ("deadline_form", "/ask_deadline"), ("unknown_form", "/carry_on")])
+def test_after_the_crisis_reply_it_offers_to_carry_on_or_talk_to_a_person(conversation, knowledge, interrupted,
+                                                                            payload):
+    turn = conversation.crisis(State(), "en", interrupted)
+    offer = turn.replies[-1]
+    assert offer.text == knowledge.message("crisis_continue")
+    assert [b.payload for b in offer.buttons] == [payload, "/human_handoff"]
+    spanish = conversation.crisis(State(), "es", interrupted).replies[-1]
+    assert [b.title for b in spanish.buttons] == [knowledge.message("button_carry_on", "es"),
+                                                  knowledge.message("button_talk_to_person", "es")]
+
+
+def test_carrying_on_answers_the_story_that_came_with_the_danger(conversation, knowledge):
+    story = found(["services_not_delivered"], "no speech since october. he said he wants to die")
+    turn = conversation.carry_on(story, State())
+    assert turn.replies[0].text == knowledge.situations["services_not_delivered"].reflection.get()
+    assert conversation.carry_on(None, State()).replies[0].text == knowledge.message("ask_more")
+    assert conversation.carry_on(found([]), State()).replies[0].text == knowledge.message("ask_more")
+
+
+def _referral(turn):
+    return turn.replies[0].text
+
+
+def test_talk_to_a_person_with_no_helpline_set_still_points_somewhere(conversation, knowledge):
+    turn = conversation.handoff(State())
+    text = _referral(turn)
+    assert text.startswith(knowledge.message("handoff_intro"))
+    assert knowledge.message("handoff_no_helpline") in text
+    assert "Parent Training and Information Center" in text and "parentcenterhub.org/find-your-center" in text
+    assert [b.payload for b in turn.replies[-1].buttons] == ["/carry_on"]
+
+
+def test_talk_to_a_person_gives_the_configured_helpline_hours_and_call_back(knowledge):
+    from bot.conversation import Conversation
+    from bot.handoff import Helpline
+
+    helpline = Helpline(name="the Sample Family Center", phone="555-0100", email="help@example.org",
+                        hours="weekdays 9 am to 5 pm Eastern", callback="within one business day")
+    text = _referral(Conversation(knowledge, helpline).handoff(State(), state_code="CA"))
+    assert "You can reach the Sample Family Center: call 555-0100 or email help@example.org." in text
+    assert "They are open weekdays 9 am to 5 pm Eastern." in text
+    assert "expect a call back within one business day." in text
+    assert "Find the one for California at parentcenterhub.org/find-your-center" in text
+    assert knowledge.message("handoff_no_helpline") not in text
+
+
+def test_talk_to_a_person_with_only_the_older_one_line_contact(knowledge):
+    from bot.conversation import Conversation
+    from bot.handoff import Helpline
+
+    text = _referral(Conversation(knowledge, Helpline(contact="our helpline at 555-0100")).handoff(State()))
+    assert "You can reach our helpline at 555-0100." in text and "parentcenterhub.org" in text
+    phone_only = _referral(Conversation(knowledge, Helpline(phone="555-0100", hours="weekdays")).handoff(State()))
+    assert "You can reach our helpline: call 555-0100." in phone_only and "They are open weekdays." in phone_only
+
+
+def test_talk_to_a_person_in_spanish_and_back_to_the_paused_questions(conversation, knowledge):
+    turn = conversation.handoff(State(), "es", "TX", "deadline_form")
+    assert _referral(turn).startswith(knowledge.message("handoff_intro", "es"))
+    assert "Busque el de Texas en parentcenterhub.org/find-your-center" in _referral(turn)
+    assert [b.payload for b in turn.replies[-1].buttons] == ["/ask_deadline"]
+
+
+def test_a_bot_question_offers_a_person(conversation, knowledge):
+    reply = conversation.small_talk("bot_challenge", State()).replies[0]
+    assert reply.text == knowledge.message("bot_challenge")
+    assert [b.payload for b in reply.buttons] == ["/human_handoff"]
+    assert not conversation.small_talk("goodbye", State()).replies[0].buttons
+
+
+def test_two_misunderstood_turns_in_a_row_bring_the_referral(conversation, knowledge):
+    first = conversation.fallback(State(), misses=1)
+    assert first.misses == 1 and len(first.replies) == 1
+    second = conversation.fallback(State(), misses=2)
+    assert second.misses == 2
+    assert second.replies[0].text.startswith(knowledge.message("handoff_after_misses"))
+    assert "parentcenterhub.org/find-your-center" in second.replies[0].text
+    assert second.replies[-1].buttons  # the topics are still there
+    third = conversation.fallback(State(), "out_of_scope", misses=3)
+    assert third.replies[0].text == knowledge.message("out_of_scope")
+    assert third.replies[-1].buttons[-1].payload == "/human_handoff"  # every later miss offers a person
+    assert conversation.fallback(State(), misses=4).replies[0].text.startswith(knowledge.message("handoff_after_misses"))
+
+
+def test_a_story_it_cannot_place_counts_as_a_miss_and_one_it_can_does_not(conversation):
+    assert conversation.triage(found([]), "nlu_fallback", State(), misses=2).misses == 2
+    assert conversation.triage(found(["transition"]), "transition", State(), misses=2).misses == 0
+    assert conversation.triage(found([], clarify=["evaluation_request", "evaluation_denied"]), "evaluation_request",
+                               State(), misses=2).misses == 0  # a clarifying question is not a miss
+    assert conversation.bad_input("non_english", State(), "es", misses=2).replies[0].text.startswith(
+        conversation.knowledge.message("handoff_after_misses", "es"))
+    assert conversation.bad_input("emoji_only", State(), misses=2).misses == 0
+
+
+def test_the_streak_is_read_from_the_previous_turn_only():
+    from bot.handoff import MISSES_SLOT, misses_before
+
+    user = {"event": "user", "text": "x"}
+    missed = lambda n: {"event": "slot", "name": MISSES_SLOT, "value": n}  # noqa: E731
+    assert misses_before([]) == 0 and misses_before([user]) == 0
+    assert misses_before([user, missed(1), {"event": "action"}, user]) == 1
+    assert misses_before([user, missed(1), user, missed(2), user]) == 2
+    assert misses_before([user, missed(1), user, {"event": "slot", "name": "language", "value": "en"}, user]) == 0
+    assert misses_before([user, missed(1), user]) == 1 and misses_before([user, missed("x"), user]) == 0
+
+
 @pytest.mark.parametrize("problem", ["empty_message", "emoji_only", "non_english"])
 def test_bad_input_gets_a_kind_reply(conversation, knowledge, problem):
     assert conversation.bad_input(problem, State()).replies[0].text == knowledge.message(problem)
