@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from bot.sms_dialog import notice
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.stack import API_KEY, running
 from tests.test_sms_channel import HELP_MARK, PUBLIC_URL, SmsStack
@@ -88,3 +89,21 @@ def test_oversized_requests_are_refused_before_any_work(stack):
     assert api.status_code == 413
     sms = requests.post(f"{stack.rasa_url}/webhooks/sms/webhook", data={"Body": "x" * 100_000}, timeout=30)
     assert sms.status_code == 413
+
+
+def test_an_opted_out_number_that_writes_about_danger_still_hears_where_help_is(stack, twilio, knowledge):
+    number = "+15550108888"
+    assert stack.text(number, "STOP").status_code == 200
+    deadline = time.time() + 60
+    while not twilio.to(number) and time.time() < deadline:
+        time.sleep(0.1)
+    stopped = len(twilio.to(number))
+    assert stack.text(number, "when is the next meeting").status_code == 200  # opted out: silence
+    assert stack.text(number, CRISIS).status_code == 200  # but never silence about danger
+    while len(twilio.to(number)) == stopped and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)  # had the ordinary text been answered, it would be here by now (texts are answered in order)
+    after = twilio.to(number)[stopped:]
+    assert after == notice("crisis", knowledge, "en").bodies  # the crisis information, and only that
+    assert "988" in " ".join(after)
+    assert stack.user_texts(number) == []  # nothing stored while opted out
