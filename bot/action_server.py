@@ -19,6 +19,7 @@ from rasa_sdk.endpoint import create_app as create_sdk_app
 from rasa_sdk.plugin import plugin_manager
 from rasa_sdk.utils import number_of_sanic_workers, update_sanic_log_level
 from sanic import Sanic, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -26,6 +27,7 @@ from bot.log_privacy import LogPolicy, install
 from bot.settings import Settings
 
 logger = logging.getLogger("bot.action_server")
+REQUEST_MAX_BYTES = 8 * 1024 * 1024  # Rasa sends the whole tracker: a long conversation, never 100 MB (Sanic's default)
 OPEN_PATHS = ("/health",)  # what an orchestrator's health check needs, and nothing about anyone
 
 
@@ -33,6 +35,11 @@ def create_app(actions: str, token: str) -> Sanic:
     if not token:
         raise ValueError("the action server needs a token: set IEP_ACTION_TOKEN or IEP_ACTION_TOKEN_FILE")
     app = create_sdk_app(actions, cors_origins=None)
+    app.config.REQUEST_MAX_SIZE = REQUEST_MAX_BYTES
+
+    @app.exception(PayloadTooLarge)  # rasa-sdk answers every exception with a 500; too large is the caller's
+    async def too_large(_: Request, __: Exception) -> HTTPResponse:
+        return response.json({"error": "the request body is too large"}, status=413)
 
     @app.middleware("request")
     async def require_token(request: Request) -> HTTPResponse | None:

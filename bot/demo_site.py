@@ -24,6 +24,7 @@ from bot.training_site import add_training
 
 PAGES = Path(__file__).resolve().parents[1] / "templates" / "pages"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5005"
+MAX_BODY = 1024 * 1024  # aiohttp's default, set on purpose; the training forms stop at 64 KB themselves
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
            "X-Robots-Tag": "noindex"}
 
@@ -58,7 +59,7 @@ def make_app(public: str) -> web.Application:
     async def health(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY)
     app.add_routes([web.get("/", home), web.get("/health", health)])
     add_training(app, HEADERS)  # the volunteer-training pages, /training (bot/training_site.py)
     return app

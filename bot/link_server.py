@@ -23,6 +23,7 @@ SUFFIX_FORMATS = {"pdf": "pdf", "docx": "docx", "txt": "text", "html": "html"}
 PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "X-Robots-Tag": "noindex"}
 logger = logging.getLogger(__name__)
+MAX_BODY = 16 * 1024  # links are GET only: nothing a parent sends here needs a body
 
 
 def make_app(service: LetterService, knowledge: Knowledge, language: str = "en") -> web.Application:
@@ -55,7 +56,7 @@ def make_app(service: LetterService, knowledge: Knowledge, language: str = "en")
     async def health(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY)
     app.add_routes([web.get(r"/letters/{token}/letter.{suffix}", letter), web.get("/health", health)])
     return app
 

@@ -29,7 +29,7 @@ def stack(tmp_path_factory, twilio):
         "IEP_RATE_CONVERSATION": "3/60", "IEP_RATE_ADDRESS": "8/60",
         "IEP_SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE": twilio.url})
-    with running(made, "actions", "rasa"):
+    with running(made, "actions", "rasa", "links", "site"):
         yield made
 
 
@@ -89,6 +89,9 @@ def test_oversized_requests_are_refused_before_any_work(stack):
     assert api.status_code == 413
     sms = requests.post(f"{stack.rasa_url}/webhooks/sms/webhook", data={"Body": "x" * 100_000}, timeout=30)
     assert sms.status_code == 413
+    actions = requests.post(f"http://127.0.0.1:{stack.action_port}/webhook", data="x" * (9 * 1024 * 1024), timeout=30,
+                            headers={"Authorization": f"Bearer {stack.settings.action_token(stack.env)}"})
+    assert actions.status_code == 413
 
 
 def test_an_opted_out_number_that_writes_about_danger_still_hears_where_help_is(stack, twilio, knowledge):
@@ -107,3 +110,10 @@ def test_an_opted_out_number_that_writes_about_danger_still_hears_where_help_is(
     assert after == notice("crisis", knowledge, "en").bodies  # the crisis information, and only that
     assert "988" in " ".join(after)
     assert stack.user_texts(number) == []  # nothing stored while opted out
+
+
+@pytest.mark.parametrize("where", ["links", "site"])
+def test_the_link_server_and_the_site_refuse_large_bodies(stack, where):
+    url = f"http://127.0.0.1:{stack.link_port}/health" if where == "links" else f"{stack.site_url}/training/practice/eval_denied_verbal_upset"
+    answer = requests.post(url, data="x" * (2 * 1024 * 1024), timeout=30)
+    assert 400 <= answer.status_code < 500
