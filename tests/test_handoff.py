@@ -37,3 +37,14 @@ def test_without_a_way_to_reach_anyone_the_parent_center_is_the_referral(knowled
 def test_state_names_come_from_the_states_we_know():
     assert state_name("ca") == "California" and state_name("PR") == "Puerto Rico"
     assert state_name(None) is None and state_name("ZZ") is None
+
+
+@pytest.mark.parametrize("text", ["can i talk to a real person", "i need a human", "call me",
+                                  "quiero hablar con una persona", "cn i tlk 2 a person"])
+def test_asking_for_a_person_is_understood_in_many_voices(nlu, text):
+    assert nlu.parse(text)["intent"]["name"] == "human_handoff"
+
+
+@pytest.mark.parametrize("text", ["are you a bot", "am i talking to a human", "¿eres un robot?"])
+def test_asking_whether_this_is_a_person_is_still_a_bot_question(nlu, text):
+    assert nlu.parse(text)["intent"]["name"] == "bot_challenge"
