@@ -105,7 +105,8 @@ class LetterFlow:
             lead = [Reply(k.message("letter_needed", language))] if answer.problem == "needed" else []
             return Checked(None, tuple(lead) + (Reply(spec.retry.get(language), self.ask(field, language).buttons),), failures)
         buttons = (Button(k.message("button_keep_going", language), "/continue_letter"),
-                   Button(k.message("button_stop_letter", language), "/stop_letter"))
+                   Button(k.message("button_stop_letter", language), "/stop_letter"),
+                   Button(k.message("button_talk_to_person", language), "/human_handoff"))  # never a dead end
         return Checked(None, (Reply(f"{spec.why.get(language)} {k.message('letter_keep_going_question', language)}", buttons),),
                        failures)
 

@@ -97,7 +97,7 @@ async def test_two_misses_explain_and_the_question_is_not_repeated(knowledge):
     t2.events.append({"event": "slot", "name": "child_name", "value": "???"})
     messages, events = await run(validator("pwn_request"), t2)
     assert knowledge.fields["child_name"].why.get() in messages[0]["text"]
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/continue_letter", "/stop_letter"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/continue_letter", "/stop_letter", "/human_handoff"]
 
 
 async def test_meeting_form_asks_the_reason_fields():

@@ -119,13 +119,13 @@ def test_questions_offer_the_right_quick_replies(flow, knowledge):
     assert flow.ask("parent_name", "en").buttons == ()
 
 
-def test_two_misses_explain_why_and_offer_to_stop(flow, knowledge):
+def test_two_misses_explain_why_and_offer_to_stop_or_a_person(flow, knowledge):
     first = flow.check("child_name", "12345", 0, "en", TODAY)
     assert first.value is None and first.failures == 1
     assert first.replies[-1].text == knowledge.fields["child_name"].retry.get()
     second = flow.check("child_name", "???", first.failures, "en", TODAY)
     assert knowledge.fields["child_name"].why.get() in second.replies[0].text
-    assert [b.payload for b in second.replies[0].buttons] == ["/continue_letter", "/stop_letter"]
+    assert [b.payload for b in second.replies[0].buttons] == ["/continue_letter", "/stop_letter", "/human_handoff"]
     good = flow.check("child_name", "Sam Ruiz", second.failures, "en", TODAY)
     assert good.value == "Sam Ruiz" and good.failures == 0 and good.replies == ()
 
