@@ -46,6 +46,22 @@ def rss_mb(pid: int) -> float | None:
     return round(total_kb / 1024, 1)
 
 
+def pss_mb(pid: int) -> float | None:
+    """Proportional set size of the process and its descendants, in MB: pages shared between forked
+    workers (the libraries loaded before the fork) are counted once, split between them, where VmRSS
+    counts them in every worker."""
+    total_kb = 0
+    for one in [pid, *descendants(pid)]:
+        try:
+            lines = Path(f"/proc/{one}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            if one == pid:
+                return None
+            continue
+        total_kb += next((int(line.split()[1]) for line in lines if line.startswith("Pss:")), 0)
+    return round(total_kb / 1024, 1)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time used so far by the process and its live descendants."""
     ticks = 0

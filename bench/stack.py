@@ -14,7 +14,8 @@ What it measures, in this order (so that nothing measured competes with the benc
     each, with the same seeded scripts from data/scenarios; throughput = completed (2xx) turns / round wall time,
     percentiles over completed turns, errors = non-2xx, timeouts, connection errors, empty answers, and the
     servers' CPU time per turn (from /proc: less sensitive than wall time to other work on the machine);
- 5. resident memory (VmRSS, process and children) of every server right after the load rounds;
+ 5. memory of every server right after the load rounds: VmRSS and PSS, process and children (with several
+    Sanic workers RSS counts the libraries shared since the fork once per worker; PSS splits them);
  6. sequential latency: one conversation at a time, at least 100 turns, per system.
 
 Prints a table with targets and PASS/FAIL verdicts and writes bench/out/stack-<timestamp>.json and
@@ -42,7 +43,7 @@ from typing import Callable, Sequence
 from bench.conversations import Scenario, conversation_scripts, load_scenarios, triage_items
 from bench.load import (Client, OursClient, Run, StockClient, Summary, concurrent_round, merge, new_session,
                         sequential)
-from bench.procs import cpu_seconds, rss_mb, run_timed
+from bench.procs import cpu_seconds, pss_mb, rss_mb, run_timed
 from bench.servers import close_ours, init_stock, ours_pids, start_ours, start_stock, train_ours
 from tests.stack import API_KEY, ROOT, VENV, Stack
 
@@ -212,7 +213,8 @@ def _brief(summary: Summary) -> str:
 
 
 def memory_of(pids: dict[str, int]) -> Callable[[], dict[str, float | None]]:
-    return lambda: {name: rss_mb(pid) for name, pid in pids.items()}
+    return lambda: {**{name: rss_mb(pid) for name, pid in pids.items()},
+                    **{f"{name}_pss": pss_mb(pid) for name, pid in pids.items()}}
 
 
 def cpu_of(pids: list[int]) -> Callable[[], float]:
@@ -239,7 +241,6 @@ def rows(training: Training, triage: Triage, startup: dict[str, float], http: Ht
     ours, stock = http.load["ours"], http.load["stock"]
     seq_ours, seq_stock = http.sequential["ours"], http.sequential["stock"]
     mem = http.memory_mb
-    both_mem = [mem.get("ours_rasa"), mem.get("stock_rasa")]
     return [
         Row("load throughput (msg/s)", _num(ours.throughput, 2), _num(stock.throughput, 2),
             _ratio(ours.throughput, stock.throughput), "ours ≥ stock", _verdict(ours.throughput >= stock.throughput)),
@@ -258,12 +259,13 @@ def rows(training: Training, triage: Triage, startup: dict[str, float], http: Ht
             _ratio(seq_ours.p95_ms, seq_stock.p95_ms), "", ""),
         Row("sequential errors", _errors(seq_ours), _errors(seq_stock), "", "ours 0", _verdict(not seq_ours.errors)),
         Row("RSS Rasa server (MB)", _num(mem.get("ours_rasa"), 0), _num(mem.get("stock_rasa"), 0),
-            _ratio(mem.get("ours_rasa"), mem.get("stock_rasa")), "each ≤ 1500",
-            _verdict(None if None in both_mem else all(m <= 1500 for m in both_mem))),
+            _ratio(mem.get("ours_rasa"), mem.get("stock_rasa")), "ours ≤ 1500",
+            _verdict(_le(mem.get("ours_rasa"), 1500))),
+        Row("PSS Rasa server (MB)", _num(mem.get("ours_rasa_pss"), 0), _num(mem.get("stock_rasa_pss"), 0),
+            _ratio(mem.get("ours_rasa_pss"), mem.get("stock_rasa_pss")), "", ""),
         Row("RSS action server (MB)", _num(mem.get("ours_actions"), 0), "not run", "", "", ""),
         Row("first answer after spawn (s)", _num(startup["ours"]), _num(startup["stock"]),
-            _ratio(startup["ours"], startup["stock"]), "each ≤ 30",
-            _verdict(startup["ours"] <= 30 and startup["stock"] <= 30)),
+            _ratio(startup["ours"], startup["stock"]), "ours ≤ 30", _verdict(startup["ours"] <= 30)),
         Row("training from scratch (s)", _num(training.ours_s) if training.ours_s is not None else training.note,
             _num(training.stock_s) if training.stock_s is not None else training.note,
             _ratio(training.ours_s, training.stock_s), "ours ≤ 300", _verdict(_le(training.ours_s, 300))),
