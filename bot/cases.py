@@ -12,10 +12,11 @@ from typing import Iterable, Sequence
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from bot.deadlines import Deadline
 from bot.schema import (CaseRow, CaseSituationRow, DeadlineRow, DownloadTokenRow, LetterRow, ReminderRow,
-                        SmsContactRow, sealer_of)
+                        ReminderTextRow, SmsContactRow, sealer_of)
 from bot.sealing import Sealer
 from bot.store import StoredLetter, _stored
 
@@ -62,7 +63,8 @@ class Case:
 
 ERASE_SLOT = "erase_conversation"  # set by the delete action; the tracker store then forgets the conversation
 # Every table that holds something about a conversation, in the order a deletion empties them.
-CASE_TABLES = ("reminders", "deadlines", "case_situations", "download_tokens", "letters", "cases", "sms_contacts")
+CASE_TABLES = ("reminder_texts", "reminders", "deadlines", "case_situations", "download_tokens", "letters", "cases",
+               "sms_contacts")
 
 
 class CaseStore:
@@ -182,6 +184,9 @@ class CaseStore:
         counts: dict[str, int] = {}
         with Session(self.engine) as session, session.begin():
             letter_ids = select(LetterRow.id).where(LetterRow.conversation_key == key).scalar_subquery()
+            # The SMS outbox first: texts not sent yet can name the child's letter, and go with the case.
+            counts["reminder_texts"] = _run(session, delete(ReminderTextRow).where(
+                ReminderTextRow.reminder_id.in_(_reminder_ids(key))))
             counts["reminders"] = _run(session, delete(ReminderRow).where(ReminderRow.case_key == key))
             counts["deadlines"] = _run(session, delete(DeadlineRow).where(DeadlineRow.case_key == key))
             counts["case_situations"] = _run(session, delete(CaseSituationRow).where(CaseSituationRow.case_key == key))
@@ -201,6 +206,8 @@ class CaseStore:
         with Session(self.engine) as session:
             letters = select(LetterRow.id).where(LetterRow.conversation_key == key).scalar_subquery()
             return {
+                "reminder_texts": session.scalar(select(func.count()).where(
+                    ReminderTextRow.reminder_id.in_(_reminder_ids(key)))),
                 "reminders": session.scalar(select(func.count()).where(ReminderRow.case_key == key)),
                 "deadlines": session.scalar(select(func.count()).where(DeadlineRow.case_key == key)),
                 "case_situations": session.scalar(select(func.count()).where(CaseSituationRow.case_key == key)),
@@ -224,6 +231,10 @@ class CaseStore:
                                              | LetterRow.conversation_key.not_in(cases)).scalar_subquery()
             _run(session, delete(DownloadTokenRow).where(DownloadTokenRow.letter_id.in_(old)))
             return _run(session, delete(LetterRow).where(LetterRow.id.in_(old)))
+
+
+def _reminder_ids(key: str) -> ScalarSelect:
+    return select(ReminderRow.id).where(ReminderRow.case_key == key).scalar_subquery()
 
 
 def _deadline(row: DeadlineRow) -> StoredDeadline:

@@ -1,5 +1,5 @@
-"""Retention: deletes every case, letter, link, reminder and conversation inactive longer than the
-retention period. Run by the reminder worker once a day and by `iep-navigator purge`."""
+"""Retention: deletes every case, letter, link, reminder (with the texts an SMS reminder still owes) and
+conversation inactive longer than the retention period. Run by the reminder worker once a day and by `iep-navigator purge`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -2,8 +2,8 @@
 
 SQLAlchemy 1.4 written 2.0-style. Conversation ids are never stored: every row is keyed by a
 keyed one-way hash of the id. Every column that names or reaches a person (a letter's details and
-text, a reminder's address, an SMS number: `SEALED_COLUMNS`) is sealed with the data keys
-(bot/sealing.py), which travel with the engine `make_engine` returns (`sealer_of`).
+text, a reminder's address and the texts it still owes, an SMS number: `SEALED_COLUMNS`) is sealed
+with the data keys (bot/sealing.py), which travel with the engine `make_engine` returns (`sealer_of`).
 """
 from __future__ import annotations
 
@@ -102,6 +102,20 @@ class ReminderRow(Base):
     __table_args__ = (UniqueConstraint("case_key", "kind", "subject", name="uq_reminder_once"),)
 
 
+class ReminderTextRow(Base):
+    """An SMS reminder's outbox: what the worker must still text, written in the same transaction as the
+    delivered mark, so a worker that dies before or while texting leaves it here for the next one."""
+    __tablename__ = "reminder_texts"
+    reminder_id = Column(Integer, ForeignKey("reminders.id", ondelete="CASCADE"), primary_key=True)
+    replies = Column(Text)  # sealed JSON: the conversation id and the replies; None once closed
+    status = Column(String(12), nullable=False, default="pending", index=True)  # pending, texted, unreachable, failed
+    sent = Column(Integer, nullable=False, default=0)  # bodies Twilio accepted: a retry sends only the rest
+    attempts = Column(Integer, nullable=False, default=0)
+    claimed_until = Column(DateTime)  # a worker's lease: nobody else texts it before then
+    created_at = Column(DateTime, nullable=False)
+    texted_at = Column(DateTime)  # when it was closed (texted, nobody to text, or given up)
+
+
 class SmsContactRow(Base):
     """An SMS sender. Keyed like a case; the number is sealed and kept only to reply and remind."""
     __tablename__ = "sms_contacts"
@@ -129,7 +143,7 @@ class JobRow(Base):
 # (table, primary key, column) of every sealed value, for key rotation (bot/resealing.py).
 SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("letters", "id", "fields"), ("letters", "id", "text"), ("reminders", "id", "address"),
-    ("sms_contacts", "key", "number"))
+    ("reminder_texts", "reminder_id", "replies"), ("sms_contacts", "key", "number"))
 
 
 def make_engine(url: str, migrate: bool = True, keys: Sequence[bytes] | None = None) -> Engine:

@@ -51,7 +51,7 @@ def _letter(engine, key, sent_on=date(2026, 3, 2), letter="meeting_request"):
 def test_migrations_build_exactly_the_models(engine):
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
 
 
 def test_a_database_made_before_migrations_is_upgraded_without_losing_letters(tmp_path):
@@ -67,7 +67,7 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_letters(tm
               '2026-01-05 10:00:00', NULL);
         """)
     engine = make_engine(f"sqlite:///{path}")
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     assert LetterStore(engine).get(1).text == "Hello"
     with engine.connect() as db:  # the old plain letter is sealed by the upgrade
         fields, body = db.execute(text("SELECT fields, text FROM letters WHERE id = 1")).one()
@@ -166,6 +166,9 @@ def test_deleting_a_conversation_leaves_zero_rows_in_every_table_and_twice_is_ha
         letter = _letter(engine, key)
         cases.schedule(key, kind="follow_up", subject=f"letter:{letter.id}", due_at=NOW, address=sealer.seal({}),
                        now=NOW)
+        texted = cases.schedule(key, kind="deadline", subject="deadline:1", due_at=NOW, now=NOW,
+                                address=sealer_of(engine).seal({"conversation_id": key, "channel": "sms"}))
+        ReminderQueue(engine).deliver(texted.id, key, NOW, [{"text": "Did it happen?"}])  # left in the SMS outbox
         from bot.deadlines import deadlines_for
 
         cases.add_deadlines(key, [d for d in deadlines_for("records_requested", date(2026, 3, 2)) if d.legal],

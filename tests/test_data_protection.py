@@ -74,7 +74,7 @@ def test_the_migration_seals_existing_letters_and_downgrading_opens_them(tmp_pat
         command.downgrade(_config(connection, Sealer([key])), "0003")
     assert NAME in _raw(engine, "SELECT fields, text FROM letters") and current_revision(engine) == "0003"
     upgraded = make_engine(str(engine.url), keys=[key])
-    assert current_revision(upgraded) == "0004" and NAME not in _raw(upgraded, "SELECT fields, text FROM letters")
+    assert current_revision(upgraded) == "0005" and NAME not in _raw(upgraded, "SELECT fields, text FROM letters")
     assert LetterStore(upgraded).get(made.id).details["parent_name"] == NAME
 
 
@@ -113,7 +113,7 @@ def test_rotation_reseals_everything_so_only_the_new_key_is_needed_and_a_second_
     reports = {r.where: r for r in rotate(both, tracker, Sealer([new, old]), batch=1)}  # one row per batch
     assert {w: (r.resealed, r.sealed, r.current) for w, r in reports.items()} == {
         "letters.fields": (1, 0, 0), "letters.text": (1, 0, 0), "reminders.address": (1, 0, 0),
-        "sms_contacts.number": (1, 0, 0), "events.data": (1, 1, 0)}
+        "reminder_texts.replies": (0, 0, 0), "sms_contacts.number": (1, 0, 0), "events.data": (1, 1, 0)}
 
     only_new = make_engine(url, keys=[new])
     assert LetterStore(only_new).get(made.id).details["parent_name"] == NAME
