@@ -144,12 +144,11 @@ class ActionDeliverReminder(Action):
         raw = next(tracker.get_latest_entity_values("reminder_id"), None)
         if raw is None or not str(raw).isdigit():
             return []
-        lang = language(tracker)
-        reminder = await asyncio.to_thread(QUEUE.deliver, int(raw), case_key(tracker), datetime.now())
-        if reminder is None:  # already delivered, cancelled or deleted: stay silent
+        replies = await asyncio.to_thread(CASE_SERVICE.deliver_reminder, QUEUE, int(raw), case_key(tracker),
+                                          language(tracker), datetime.now())
+        if replies is None:  # already delivered, cancelled or deleted: stay silent
             return []
-        replies = await asyncio.to_thread(CASE_SERVICE.reminder_replies, reminder, lang, today())
-        say(dispatcher, replies)
+        say(dispatcher, replies)  # by SMS the worker texts them from the outbox the mark filled
         return []
 
 

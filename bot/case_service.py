@@ -1,5 +1,6 @@
 """The case memory's decisions, kept out of the Rasa actions: what a sent letter starts (deadlines,
-a follow-up reminder), what a deadline question stores, and the text a due reminder carries.
+a follow-up reminder), what a deadline question stores, and the text a due reminder carries (delivered
+once; an SMS reminder's texts stored with the delivered mark for the worker to send).
 
 Everything here blocks (database): async callers use `asyncio.to_thread`.
 """
@@ -12,6 +13,7 @@ from bot.case_flow import CaseFlow
 from bot.cases import CaseStore, StoredDeadline, StoredReminder
 from bot.deadlines import Deadline, deadlines_for, describe, event_for_letter, load_deadlines
 from bot.knowledge import Knowledge
+from bot.reminders import ReminderQueue
 from bot.replies import Reply
 from bot.store import LetterStore, StoredLetter
 
@@ -65,6 +67,19 @@ class CaseService:
                     reminders.append(reminder)
         return Started(tuple(found), follow_up, tuple(reminders))
 
+    def deliver_reminder(self, queue: ReminderQueue, reminder_id: int, key: str, language: str,
+                         now: datetime) -> list[Reply] | None:
+        """The words of a due reminder for the one caller whose delivered mark takes; None for every other
+        (already delivered, cancelled, deleted, or another conversation's). The words are made before the
+        mark so an SMS reminder's texts are stored in the mark's own transaction (the worker's outbox)."""
+        reminder = queue.pending(reminder_id, key)
+        if reminder is None:
+            return None
+        replies = self.reminder_replies(reminder, language, now.date())
+        if queue.deliver(reminder_id, key, now, [as_message(reply) for reply in replies]) is None:
+            return None
+        return replies
+
     def reminder_replies(self, reminder: StoredReminder, language: str, today: date) -> list[Reply]:
         """The words of a reminder being delivered (empty if what it was about is gone)."""
         kind, _, ident = reminder.subject.partition(":")
@@ -76,6 +91,14 @@ class CaseService:
         if row is None:
             return []
         return self.flow.deadline_reminder(describe(as_deadline(row), today, language), language)
+
+
+def as_message(reply: Reply) -> dict:
+    """A reply as Rasa hands it to a channel (text and buttons): what the worker writes into texts."""
+    message: dict = {"text": reply.text}
+    if reply.buttons:
+        message["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+    return message
 
 
 def as_deadline(row: StoredDeadline) -> Deadline:

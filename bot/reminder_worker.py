@@ -2,7 +2,9 @@
 
 `make run` starts it. It survives restarts because the reminders live in the case database, not
 in Rasa's memory: a reminder due while the worker or Rasa was down is sent when both are back.
-It also runs the daily retention purge. Run: `python -m bot.reminder_worker`.
+An SMS reminder has no open connection to speak into: the action that delivers it stores its texts in
+the reminder outbox with the delivered mark, and each round texts what the outbox holds (bot/reminders.py
+says how that stays exactly once). It also runs the daily retention purge. Run: `python -m bot.reminder_worker`.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from bot.knowledge import load_knowledge
 from bot.log_privacy import LogPolicy, install
-from bot.reminders import Claim, ReminderQueue
+from bot.reminders import Claim, ReminderQueue, TextClaim
 from bot.retention import claim_job, purge
 from bot.schema import make_engine
 from bot.sealing import SealError, Sealer
@@ -74,9 +76,13 @@ class Worker:
 
     def run_once(self, now: datetime) -> dict[str, int]:
         counts = {"delivered": 0, "retry": 0, "failed": 0}
+        started = time.monotonic()
         for claim in self.queue.claim_due(now, self.lease):
             status = self._deliver(claim, now)
             counts[status if status in counts else "retry"] += 1
+        # Waking can take a while: the texts' leases start from the time it is now, not at the round's start.
+        for status, count in self.text_pending(now + timedelta(seconds=time.monotonic() - started)).items():
+            counts[f"sms_{status}"] = count
         if claim_job(self.engine, "purge", timedelta(days=1), now):
             report = purge(self.engine, self.tracker_engine, self.retention, now)
             logger.info("daily purge: %d cases, %d conversations", report.cases, report.conversations)
@@ -89,18 +95,44 @@ class Worker:
         except SealError:
             logger.error("reminder %s: its address cannot be opened with the current data keys", reminder.id)
             return self.queue.retry_later(reminder.id, now + timedelta(hours=1))
-        replies = self.waker.wake(address["conversation_id"], reminder.id)
+        replies = self.waker.wake(address["conversation_id"], reminder.id)  # by SMS they wait in the outbox
         status = self.queue.status(reminder.id)
-        if replies and status == "delivered" and address.get("channel") == "sms" and self.texts is not None:
-            # Only the wake-up that marked it delivered gets replies back: a repeat stays silent.
-            self.texts.remind(address["conversation_id"], replies, now)
         if replies is not None and status == "delivered":
             logger.info("reminder %s delivered", reminder.id)
             return "delivered"
         if status != "pending":  # cancelled or deleted meanwhile: nothing to do
             return status or "deleted"
-        backoff = timedelta(seconds=min(30 * 2 ** reminder.attempts, 3600))
-        return self.queue.retry_later(reminder.id, now + backoff)
+        return self.queue.retry_later(reminder.id, now + _backoff(reminder.attempts))
+
+    def text_pending(self, now: datetime) -> dict[str, int]:
+        """Texts every SMS reminder the outbox holds that no live worker is texting: those just delivered, and
+        those a killed worker left (once its lease ran out). Counts by outcome."""
+        counts: dict[str, int] = {}
+        if self.texts is None:  # SMS not configured here: the rows wait for a worker that can text
+            return counts
+        for claim in self.queue.claim_texts(now, self.lease):
+            status = self._text(self.texts, claim, now)
+            counts[status] = counts.get(status, 0) + 1
+        return counts
+
+    def _text(self, texts: SmsOutbox, claim: TextClaim, now: datetime) -> str:
+        try:
+            owed = self.sealer.open_json(claim.replies)
+        except SealError:
+            logger.error("reminder %s: its texts cannot be opened with the current data keys", claim.reminder_id)
+            return self.queue.retry_texts(claim, now + timedelta(hours=1), now)
+        texted = texts.remind(owed["conversation_id"], owed["replies"], now, claim.sent,
+                              lambda sent: self.queue.record_sent(claim, sent))
+        if not texted.reachable:  # opted out or gone: nothing to send, ever
+            return "unreachable" if self.queue.close_texts(claim, "unreachable", now) else "lost"
+        if texted.done:
+            logger.info("reminder %s texted", claim.reminder_id)
+            return "texted" if self.queue.close_texts(claim, "texted", now) else "lost"
+        return self.queue.retry_texts(claim, now + _backoff(claim.attempts), now)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** attempts, 3600))
 
 
 def tracker_engine_from_env() -> Engine | None:
