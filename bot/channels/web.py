@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import ConversationPaused
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -108,11 +110,17 @@ class WebChannel(InputChannel):
             if problem:
                 return problem
             conversation_id = self.signer.verify(_bearer(request))
-            new = conversation_id is None
-            token = _bearer(request) if not new else None
-            slow = self._slow_down(request, None if new else conversation_id, body["message"], token)
-            if slow:
+            token = _bearer(request) if conversation_id else None
+            slow = self._slow_down(request, conversation_id, body["message"], token)
+            if slow:  # before any store work
                 return slow
+            try:
+                if conversation_id and await self._revoked(request, conversation_id):
+                    conversation_id = None  # deleted at the parent's request: its tokens read and continue nothing
+            except Exception:  # noqa: BLE001 - the store is down: nothing was taken, the words stay in the box
+                logger.exception("checking a web conversation failed")
+                return self._error(503, "not_saved", "web_not_saved", language, token=token)
+            new = conversation_id is None
             if new:  # absent, guessed or altered: a fresh conversation that can read nothing of another's
                 token, conversation_id = self.signer.issue()
                 self.per_conversation.check(conversation_id)  # its first message counts too
@@ -129,8 +137,11 @@ class WebChannel(InputChannel):
                 logger.exception("a web turn failed")
                 return self._error(503, "not_saved", "web_not_saved", language, token=token)
             turn = said.since(message_id)
-            if message_id not in said.turns:  # the parent's data was deleted in this turn: only the replies remain
+            if message_id in said.turns:
+                token = self.signer.renewed(token, conversation_id)  # its age counts from the last use
+            else:  # the parent's data was deleted in this turn: only the replies remain, and the old token dies
                 turn = transcript.replies(collector.messages)
+                token = await self._after_deletion(request, conversation_id)
             return response.json({"token": token, "new_conversation": new, "next": len(said.messages),
                                   "messages": [m.as_json() for m in turn]}, headers=NO_STORE)
 
@@ -139,23 +150,46 @@ class WebChannel(InputChannel):
             refused = self._refuse(request)
             if refused:
                 return refused
-            conversation_id = self.signer.verify(_bearer(request))
-            if conversation_id is None:
-                return response.json({"error": "unknown_conversation"}, status=401, headers=NO_STORE)
+            language = _language(request.args.get("language"))
             try:
                 start_at = max(0, int(request.args.get("after", "0")))
             except ValueError:
-                return response.json({"error": "bad_request"}, status=400, headers=NO_STORE)
+                return self._error(400, "bad_request", "web_bad_request", language)
             try:
+                conversation_id = await self._conversation(request)
+                if conversation_id is None:  # not ours, too old, or deleted at the parent's request
+                    return self._error(401, "unknown_conversation", "web_unknown_conversation", language)
                 shown = (await self._transcript(request, conversation_id)).messages
             except Exception:  # noqa: BLE001 - the store is down; the page keeps what it shows and polls again
                 logger.exception("reading a web conversation failed")
-                return self._error(503, "unavailable", "web_error_network", _language(request.args.get("language")))
+                return self._error(503, "unavailable", "web_error_network", language)
             reset = start_at > len(shown)  # the conversation was erased since the page last looked
             return response.json({"messages": [m.as_json() for m in shown[0 if reset else start_at:]],
                                   "next": len(shown), "reset": reset}, headers=NO_STORE)
 
         return web
+
+    async def _conversation(self, request: Request) -> str | None:
+        """The conversation the bearer token names: None if we did not sign it, it is too old, or the parent
+        deleted that conversation."""
+        conversation_id = self.signer.verify(_bearer(request))
+        if conversation_id is None or await self._revoked(request, conversation_id):
+            return None
+        return conversation_id
+
+    async def _revoked(self, request: Request, conversation_id: str) -> bool:
+        """Whether the parent deleted this conversation: its revocation record is stored."""
+        return await _stored(request.app.ctx.agent.tracker_store, self.signer.revocation_id(conversation_id))
+
+    async def _after_deletion(self, request: Request, conversation_id: str) -> str:
+        """Records that the deleted conversation's tokens are dead, and gives a token for a new, empty one."""
+        # A pause event: were the old id ever reached some other way, Rasa itself would not answer it.
+        record = DialogueStateTracker.from_events(self.signer.revocation_id(conversation_id), [ConversationPaused()])
+        try:
+            await request.app.ctx.agent.tracker_store.save(record)
+        except Exception:  # noqa: BLE001 - the deletion itself is done; the parent still moves to a new conversation
+            logger.exception("could not record a deleted conversation's token as revoked")
+        return self.signer.issue()[0]
 
     async def _transcript(self, request: Request, conversation_id: str) -> transcript.Transcript:
         # The full history, all sessions: a returning parent sees the earlier talk, and a turn that opened a
@@ -224,6 +258,13 @@ class WebChannel(InputChannel):
         if "limit" in values:
             body["limit"] = values["limit"]
         return response.json(body, status=status, headers=NO_STORE)
+
+
+async def _stored(store: Any, sender_id: str) -> bool:
+    """Whether the tracker store holds any event under this id (a revocation record is one event)."""
+    if isinstance(store, ErasableSQLTrackerStore):
+        return bool(await store.stored_events(sender_id))
+    return await store.retrieve(sender_id) is not None
 
 
 def _bearer(request: Request) -> str | None:
