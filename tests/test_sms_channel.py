@@ -3,6 +3,7 @@ records what would have been texted. Webhooks are signed as Twilio signs them, o
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import time
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy import create_engine, text, update
 
 from bot.cases import CaseStore
 from bot.conversation_tokens import PhoneHasher
+from bot.reminders import ReminderQueue
 from bot.schema import ReminderRow
 from bot.store import conversation_key
 from bot.twilio import signature
@@ -233,3 +235,40 @@ def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twili
     sms.text(number, "STOP")
     twilio.wait_for(number, before + len(reminded) + 1)
     assert {r.status for r in CaseStore(sms.engine).get(key).reminders} <= {"delivered", "cancelled"}
+
+
+def test_a_worker_killed_while_twilio_holds_the_reminder_text_is_followed_by_exactly_one_text(sms, twilio):
+    number = "+15550100012"
+    sms.text(number, "I sent the school a letter asking for a meeting about my son's reading")
+    _settle(sms, twilio, number)
+    sms.set_slot(number, "letter_id", sms.letter(number))
+    sms.text(number, "/letter_sent")
+    assert "I'll check in with you on" in " ".join(_settle(sms, twilio, number))
+    [reminder] = [r for r in CaseStore(sms.engine).get(sms.case_key(number)).reminders if r.kind == "follow_up"]
+    queue, before = ReminderQueue(sms.engine), len(twilio.to(number))
+    lease = sms.env.get("IEP_REMINDER_LEASE_SECONDS")
+    sms.env["IEP_REMINDER_LEASE_SECONDS"] = "5"  # a killed worker's claims run out soon
+    twilio.hold(number)  # Twilio gets the reminder's text and never answers
+    try:
+        with sms.engine.begin() as db:
+            db.execute(update(ReminderRow).where(ReminderRow.id == reminder.id).values(due_at=datetime.now()))
+        sms.start("worker")
+        parked = twilio.wait_held(number)
+        sms.stop("worker", signal.SIGKILL)  # mid-send: the reminder is marked delivered, its text not accepted
+        twilio.release(number)
+        assert queue.status(reminder.id) == "delivered" and queue.text_status(reminder.id) == ("pending", 0)
+        assert len(twilio.to(number)) == before
+        sms.start("worker")  # a new worker texts it once the dead one's lease runs out
+        deadline = time.time() + 90
+        while queue.text_status(reminder.id)[0] == "pending" and time.time() < deadline:
+            time.sleep(0.2)
+        sms.stop("worker")
+    finally:
+        twilio.release(number)
+        sms.env.pop("IEP_REMINDER_LEASE_SECONDS")
+        if lease is not None:
+            sms.env["IEP_REMINDER_LEASE_SECONDS"] = lease
+    reminded = twilio.to(number)[before:]
+    assert queue.text_status(reminder.id) == ("texted", len(reminded))
+    assert reminded[:len(parked)] == parked  # the text that was held, sent now
+    assert sum("Has the school answered?" in body for body in reminded) == 1  # once
