@@ -50,11 +50,12 @@ def main() -> None:
     sys.argv = ["rasa", "run", "--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256", *cors, *sys.argv[1:]]
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_outage, rasa_auth, rasa_speedups
+    from bot import action_outage, rasa_auth, rasa_speedups, whole_turns
 
     rasa_speedups.install()
     rasa_auth.install()  # any unacceptable JWT is a 401, not a 500
     action_outage.install()
+    whole_turns.install()  # a caller hanging up never leaves half a turn
     rasa_main()
 
 
