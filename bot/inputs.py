@@ -1,6 +1,8 @@
-"""Checks a message before triage: empty, emoji only, too long, or not in English."""
+"""Checks a message before triage: empty, emoji only, too long, or not in English; and, at the channels,
+the quick-reply commands a client may send."""
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -57,3 +59,44 @@ def _clean(text: str) -> str:
     # Drop control characters (but keep line breaks) and normalise the curly apostrophe.
     kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return kept.replace("\u2019", "'").strip()
+
+
+# Rasa reads "/intent@confidence{entities}" as an intent given directly: that is how quick replies work. The
+# same pattern as Rasa's (YAMLStoryReader._regex_message_pattern), so this sees what Rasa will see.
+_COMMAND = re.compile(r"^/(?P<intent>[^{@]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.+\})?")
+# Never a client's to send: the reminder worker's wake-ups (through the API, with its token), and the start
+# of a session, which Rasa makes itself (sent by hand it opens a session and says nothing).
+SERVER_INTENTS = ("EXTERNAL_", "session_start")
+
+
+def as_client_message(text: str) -> str:
+    """The message as a parent's client may send it. A quick reply ("/make_letter{...}") stays a command,
+    unless it names an intent only the server sends, or carries entities that are not plain strings
+    or numbers (an object there reaches the actions, which expect a word). Those are read as words instead:
+    the slash is dropped, so the parent gets an ordinary answer and the actions never see the odd value."""
+    stripped = text.strip()
+    match = _COMMAND.match(stripped)
+    if match is None:
+        return text
+    if match.group("intent").strip().startswith(SERVER_INTENTS) or not _plain_entities(match.group("entities")):
+        return stripped.lstrip("/")
+    return text
+
+
+def _plain_entities(raw: str | None) -> bool:
+    if raw is None:
+        return True
+    try:
+        parsed = json.loads(raw)
+    except RecursionError:  # nested too deep: Rasa's own reader would fail on it
+        return False
+    except ValueError:  # unreadable: Rasa drops these entities itself
+        return True
+    if not isinstance(parsed, dict):
+        return True  # Rasa drops it
+    return all(_plain(value) or (isinstance(value, list) and all(_plain(v) for v in value))
+               for value in parsed.values())
+
+
+def _plain(value: object) -> bool:
+    return isinstance(value, (str, int, float))

@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 
 from bot.cases import CaseStore
 from bot.conversation_tokens import PhoneHasher
+from bot.inputs import as_client_message
 from bot.knowledge import Knowledge, load_knowledge
 from bot.rate_limits import RateLimiter, Verdict
 from bot.safety import CrisisDetector
@@ -151,8 +152,9 @@ class SmsChannel(InputChannel):
         else:
             collector = CollectingOutputChannel()
             metadata = {"title": decision.title} if decision.title else {}
-            await on_new_message(UserMessage(decision.text, collector, conversation_id, input_channel=self.name(),
-                                             metadata=metadata))
+            # A typed "/EXTERNAL_..." or a command with odd entities is read as words (bot/inputs.py).
+            await on_new_message(UserMessage(as_client_message(decision.text), collector, conversation_id,
+                                             input_channel=self.name(), metadata=metadata))
             replies = collector.messages
         outbound = write(replies, k, LANGUAGE, intro=not contact.welcomed)
         await self._send(number, outbound)

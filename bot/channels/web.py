@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
@@ -29,6 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot import transcript
 from bot.conversation_tokens import TokenSigner
+from bot.inputs import as_client_message
 from bot.knowledge import Knowledge, load_knowledge
 from bot.rate_limits import RateLimiter, Verdict
 from bot.safety import CrisisDetector
@@ -42,6 +44,7 @@ STATIC = {"widget.js": "text/javascript", "widget.css": "text/css"}
 MAX_BODY = 256 * 1024  # bytes; well above the longest message we accept, far below Sanic's 100 MB
 STRING_PREFIX = "web_"
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+_SURROGATE = re.compile("[\ud800-\udfff]")  # left after JSON decoding only when unpaired
 
 
 class WebChannel(InputChannel):
@@ -236,7 +239,7 @@ class WebChannel(InputChannel):
             return {}, self._error(413, "too_long", "web_too_long", language, limit=self.settings.web_max_chars)
         try:
             body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON, not UTF-8, or nested too deep
             body = None
         if not isinstance(body, dict):
             return {}, self._error(400, "bad_request", "web_bad_request", language)
@@ -248,7 +251,8 @@ class WebChannel(InputChannel):
             return {}, self._error(400, "bad_request", "web_bad_request", language)
         if len(message) > self.settings.web_max_chars:
             return {}, self._error(413, "too_long", "web_too_long", language, limit=self.settings.web_max_chars)
-        return {"message": message, "title": title[:200] if pressed and isinstance(title, str) else ""}, None
+        shown = _well_formed(title[:200]) if pressed and isinstance(title, str) else ""
+        return {"message": as_client_message(_well_formed(message)), "title": shown}, None
 
     def _error(self, status: int, error: str, message_key: str, language: str, token: str | None = None,
                **values: object) -> HTTPResponse:
@@ -265,6 +269,11 @@ async def _stored(store: Any, sender_id: str) -> bool:
     if isinstance(store, ErasableSQLTrackerStore):
         return bool(await store.stored_events(sender_id))
     return await store.retrieve(sender_id) is not None
+
+
+def _well_formed(text: str) -> str:
+    # JSON may carry "\ud800", half of a character: it cannot be stored or shown, so it becomes U+FFFD.
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _bearer(request: Request) -> str | None:
