@@ -19,6 +19,10 @@ MAX_NAME_WORDS = 6
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _LETTER = re.compile(r"[^\W\d_]")  # any letter, in any script
 _NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[\s'’.,-])*")  # letters in any script, spaces, ' - . and commas
+# Markup a parent never means as words: HTML tags ("<script>", "</b>"; not "<3") and template delimiters.
+# A letter is pasted into an email to the school, and the summary shows each answer back: neither should
+# carry them. The templates treat answers as data anyway; this keeps the words and drops the marks.
+_MARKUP = re.compile(r"</?[A-Za-z!][^<>]*>|<\s*/?\s*(?i:script)\b|\{\{|\}\}|\{%|%\}|\{#|#\}")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Answer:
 
 def read_answer(field: LetterField, text: str, knowledge: Knowledge, language: str, today: date) -> Answer:
     words = knowledge.answer_words(language)
+    text = unmarked(text)
     plain = _plain(text)
     if not plain:
         return Answer(None, "unreadable")
@@ -41,6 +46,14 @@ def read_answer(field: LetterField, text: str, knowledge: Knowledge, language: s
     reader = {"name": _name, "contact": _contact, "date_past": _date_past, "date_future": _date_future,
               "choice": _choice, "long_text": _long_text}.get(field.kind, _short_text)
     return reader(text, words, knowledge, language, today)
+
+
+def unmarked(text: str) -> str:
+    """The answer without markup or template syntax (see _MARKUP), spaces tidied where marks were."""
+    kept = _MARKUP.sub(" ", text or "")
+    while kept != text:  # "{{{%%}}}" leaves marks behind after one pass
+        text, kept = kept, _MARKUP.sub(" ", kept)
+    return re.sub(r"[ \t]{2,}", " ", kept).strip(" \t")
 
 
 def _plain(text: str) -> str:
@@ -139,7 +152,7 @@ def details_from_story(text: str, entities: Iterable[Mapping[str, object]], know
     service = next((e for e in entity_list if e.get("entity") == "service"), None)
     if service:
         found["service"] = _service_phrase(text, service, entity_list)
-    return found
+    return {key: unmarked(value) for key, value in found.items() if unmarked(value)}
 
 
 def _alternatives(phrases: Iterable[str], title: bool = False) -> str:
