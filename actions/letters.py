@@ -72,9 +72,21 @@ class AskField(Action, ABC):
         return f"action_ask_{self.field}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if (tracker.get_slot("letter_failures") or {}).get(self.field, 0) == 0:
+        # After a miss the retry has asked already; but a message with no answer in it (a button of another
+        # step, say) is never validated, and would otherwise meet silence.
+        if (tracker.get_slot("letter_failures") or {}).get(self.field, 0) == 0 or not _said_this_turn(tracker):
             say(dispatcher, [FLOW.ask(self.field, language(tracker))])
         return []
+
+
+def _said_this_turn(tracker: Tracker) -> bool:
+    """Whether anything was said since the parent's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot":
+            return True
+    return False
 
 
 class LetterFormValidation(FormValidationAction, ABC):

@@ -91,8 +91,14 @@ async def test_two_misses_explain_and_the_question_is_not_repeated(knowledge):
     state = slot_events(events)
     assert state["child_name"] is None and state["letter_failures"] == {"child_name": 1}
     ask = next(a for a in letters.AskField.__subclasses__() if a.field == "child_name")()
-    asked, _ = await run(ask, tracker(slots=dict(slots, letter_failures=state["letter_failures"])))
+    retried = tracker(slots=dict(slots, letter_failures=state["letter_failures"]))
+    retried.events.append({"event": "bot", "text": messages[0]["text"]})  # the retry, said this turn
+    asked, _ = await run(ask, retried)
     assert asked == []  # the retry already asked
+    # A message with no answer in it (another step's button) is not validated: the question is asked again.
+    silent, _ = await run(ask, tracker("/confirm_letter", "confirm_letter",
+                                       slots=dict(slots, letter_failures=state["letter_failures"])))
+    assert silent and knowledge.fields["child_name"].ask.get() in silent[0]["text"]
     t2 = tracker("???", slots=dict(slots, letter_failures={"child_name": 1}), active_loop="pwn_request_form")
     t2.events.append({"event": "slot", "name": "child_name", "value": "???"})
     messages, events = await run(validator("pwn_request"), t2)
