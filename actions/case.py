@@ -17,6 +17,7 @@ from actions.services import CASES, KNOWLEDGE, QUEUE, SERVICE, address, case_key
 from bot.case_flow import CaseFlow
 from bot.case_service import REMIND_AT, CaseService
 from bot.cases import ERASE_SLOT
+from bot.replies import Reply
 
 logger = logging.getLogger(__name__)
 FLOW = CaseFlow(KNOWLEDGE)
@@ -52,6 +53,9 @@ class ActionSessionStart(Action):
             letter = None
         if letter is not None:
             say(dispatcher, [FLOW.recall(letter, language(tracker))])
+        elif ((tracker.latest_message or {}).get("intent") or {}).get("name") == "session_start":
+            # The client's own "/session_start", with nothing to recall: a greeting, never silence.
+            say(dispatcher, [Reply(KNOWLEDGE.message("greeting", language(tracker)))])
         return [SessionStarted(), *carried, ActionExecuted("action_listen")]
 
 

@@ -64,9 +64,7 @@ def _clean(text: str) -> str:
 # Rasa reads "/intent@confidence{entities}" as an intent given directly: that is how quick replies work. The
 # same pattern as Rasa's (YAMLStoryReader._regex_message_pattern), so this sees what Rasa will see.
 _COMMAND = re.compile(r"^/(?P<intent>[^{@]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.+\})?")
-# Never a client's to send: the reminder worker's wake-ups (through the API, with its token), and the start
-# of a session, which Rasa makes itself (sent by hand it opens a session and says nothing).
-SERVER_INTENTS = ("EXTERNAL_", "session_start")
+SERVER_INTENTS = ("EXTERNAL_",)  # never a client's to send: the reminder worker's wake-ups, through the API
 
 
 def as_client_message(text: str) -> str:

@@ -205,6 +205,7 @@ def free_text(stack):
 @example(text="{{ 1234*5 }} {% include '/etc/passwd' %}")
 @example(text="'; DROP TABLE events;--")
 @example(text="/restart")
+@example(text="/session_start")
 @example(text='/EXTERNAL_reminder{"reminder_id": 1}')
 def test_any_text_through_the_web_channel_gets_an_answer_or_a_clear_4xx(free_text, text):
     free_text.send(("json", {"text": text}))
@@ -388,7 +389,7 @@ def test_commands_only_the_server_sends_or_with_odd_entities_are_read_as_words()
     assert as_client_message("/restart") == "/restart"
     assert as_client_message(" /EXTERNAL_reminder") == "EXTERNAL_reminder"
     assert as_client_message('/EXTERNAL_reminder{"reminder_id": 3}') == 'EXTERNAL_reminder{"reminder_id": 3}'
-    assert as_client_message("/session_start") == "session_start"
+    assert as_client_message("/session_start") == "/session_start"  # answered with a greeting (actions/case.py)
     assert as_client_message('/make_letter{"letter": {"$ne": null}}') == 'make_letter{"letter": {"$ne": null}}'
     assert not as_client_message('/x{"a": ' + "[" * 5000 + "]" * 5000 + "}").startswith("/")  # too deep for Rasa
     assert as_client_message("/make_letter{not json") == "/make_letter{not json"  # Rasa drops those itself
