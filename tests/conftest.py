@@ -18,6 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(scope="module")
+def twilio():
+    """A fake Twilio API on loopback, one per test module (tests/fake_twilio.py)."""
+    from tests.fake_twilio import FakeTwilio
+
+    return FakeTwilio().start()
+
+
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     return load_knowledge()

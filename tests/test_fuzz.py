@@ -27,7 +27,7 @@ from bot.knowledge import load_knowledge
 from bot.twilio import signature
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.stack import API_KEY, ROOT, running
-from tests.test_sms_channel import HELP_MARK, PUBLIC_URL, SmsStack
+from tests.sms_stack import HELP_MARK, PUBLIC_URL, SmsStack
 
 SUMMARY = ROOT / "results" / "fuzz-summary.json"
 STORY = ("My son is 9 and has an IEP for ADHD and dyslexia. His reading help was cut from daily to twice a week "
@@ -104,17 +104,10 @@ def _short(value: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def twilio():
-    return FakeTwilio().start()
-
-
-@pytest.fixture(scope="module")
 def stack(tmp_path_factory, twilio):
-    made = SmsStack(tmp_path_factory.mktemp("fuzz"), {
-        # The fuzz is about input, not limits: nothing here may be held back for speed.
-        "IEP_RATE_CONVERSATION": "99999/1", "IEP_RATE_ADDRESS": "99999/1",
-        "IEP_SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE": twilio.url})
+    # The fuzz is about input, not limits: nothing here may be held back for speed.
+    made = SmsStack.with_twilio(tmp_path_factory.mktemp("fuzz"), twilio,
+                                IEP_RATE_CONVERSATION="99999/1", IEP_RATE_ADDRESS="99999/1")
     with running(made, "actions", "rasa"):
         yield made
     _write_summary()

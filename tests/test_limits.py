@@ -11,24 +11,16 @@ import pytest
 import requests
 
 from bot.sms_dialog import notice
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.stack import API_KEY, running
-from tests.test_sms_channel import HELP_MARK, PUBLIC_URL, SmsStack
+from tests.sms_stack import HELP_MARK, SmsStack
 
 CRISIS = "I am scared, my son said he wants to kill himself tonight"
 
 
 @pytest.fixture(scope="module")
-def twilio():
-    return FakeTwilio().start()
-
-
-@pytest.fixture(scope="module")
 def stack(tmp_path_factory, twilio):
-    made = SmsStack(tmp_path_factory.mktemp("limits"), {
-        "IEP_RATE_CONVERSATION": "3/60", "IEP_RATE_ADDRESS": "8/60",
-        "IEP_SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE": twilio.url})
+    made = SmsStack.with_twilio(tmp_path_factory.mktemp("limits"), twilio,
+                                IEP_RATE_CONVERSATION="3/60", IEP_RATE_ADDRESS="8/60")
     with running(made, "actions", "rasa", "links", "site"):
         yield made
 

@@ -30,10 +30,10 @@ from bot.knowledge import load_knowledge
 from bot.letter_service import LetterService
 from bot.letters import LetterRequest
 from bot.twilio import signature
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM
 from tests.stack import API_KEY, running
 from tests.test_privacy import NAME, _write_letter
-from tests.test_sms_channel import PUBLIC_URL, SmsStack, _settle
+from tests.sms_stack import PUBLIC_URL, SmsStack, settle
 
 SECRET = "My daughter Wilhelmina Ostrowski has epilepsy and the nurse at Juniper Hollow School refuses her plan."
 MARKS = ("Wilhelmina", "Ostrowski", "Juniper Hollow")  # none of these may reach anyone but the owner
@@ -41,16 +41,9 @@ DAY = 24 * 3600
 
 
 @pytest.fixture(scope="module")
-def twilio():
-    return FakeTwilio().start()
-
-
-@pytest.fixture(scope="module")
 def stack(tmp_path_factory, twilio):
-    made = SmsStack(tmp_path_factory.mktemp("security"), {
-        "IEP_RATE_CONVERSATION": "99999/1", "IEP_RATE_ADDRESS": "99999/1",
-        "IEP_SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE": twilio.url})
+    made = SmsStack.with_twilio(tmp_path_factory.mktemp("security"), twilio,
+                                IEP_RATE_CONVERSATION="99999/1", IEP_RATE_ADDRESS="99999/1")
     with running(made, "actions", "rasa", "links"):
         yield made
 
@@ -191,11 +184,11 @@ def test_a_replayed_sms_webhook_is_answered_once(stack, twilio):
     number = "+15550170003"
     sid = "SM" + "2" * 32
     assert stack.text(number, "what is an IEP", sid=sid).status_code == 200
-    before = _settle(stack, twilio, number)
+    before = settle(stack, twilio, number)
     for _ in range(3):  # Twilio's retry, or someone who captured the request, byte for byte
         assert stack.text(number, "what is an IEP", sid=sid).status_code == 200
     assert stack.text(number, "and something else", sid=sid).status_code == 200  # the same sid, re-signed
-    after = _settle(stack, twilio, number)
+    after = settle(stack, twilio, number)
     assert len(after) == len(before) + 1  # only the second HELP's answer was added
     assert sum("what is an IEP" in t for t in stack.user_texts(number)) == 1
     assert "and something else" not in stack.user_texts(number)

@@ -2,85 +2,28 @@
 records what would have been texted. Webhooks are signed as Twilio signs them, over the public URL."""
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import time
 from datetime import datetime
-from itertools import count
 
 import pytest
-import requests
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import update
 
 from bot.cases import CaseStore
-from bot.conversation_tokens import PhoneHasher
 from bot.reminders import ReminderQueue
 from bot.schema import ReminderRow
-from bot.store import conversation_key
 from bot.twilio import signature
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
-from tests.stack import ROOT, VENV, Stack, running
-
-PUBLIC_URL = "https://iep.example.org/webhooks/sms/webhook"  # as Twilio sees it, behind a proxy
-_sids = count(1)
-HELP_MARK = "parentcenterhub.org"
-
-
-class SmsStack(Stack):
-    def text(self, number: str, body: str, media: int = 0, sid: str | None = None,
-             sign: str | None = "valid") -> requests.Response:
-        params = {"MessageSid": sid or f"SM{next(_sids):032d}", "AccountSid": ACCOUNT_SID, "From": number, "To": FROM,
-                  "Body": body, "NumMedia": str(media)}
-        headers = {}
-        if sign == "valid":
-            headers["X-Twilio-Signature"] = signature(AUTH_TOKEN, PUBLIC_URL, params)
-        elif sign:
-            headers["X-Twilio-Signature"] = sign
-        return requests.post(f"{self.rasa_url}/webhooks/sms/webhook", data=params, headers=headers, timeout=30)
-
-    def conversation(self, number: str) -> str:
-        return PhoneHasher.from_settings(self.settings, self.env).conversation_id(number)
-
-    sender = conversation  # an SMS conversation is named by its number
-
-    def case_key(self, number: str) -> str:
-        return conversation_key(self.conversation(number), self.settings.id_secret(self.env))
-
-    def user_texts(self, number: str) -> list[str]:
-        tracker = create_engine(self.env["TRACKER_STORE_URL"], future=True)
-        with tracker.connect() as db:
-            return [json.loads(self.open_event(row.data))["text"] for row in db.execute(text(
-                "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
-                {"s": self.conversation(number)})]
-
-
-@pytest.fixture(scope="module")
-def twilio():
-    return FakeTwilio().start()
-
+from tests.fake_twilio import ACCOUNT_SID, FROM
+from tests.sms_stack import PUBLIC_URL, SmsStack, settle
+from tests.stack import ROOT, VENV, running
 
 @pytest.fixture(scope="module")
 def sms(tmp_path_factory, twilio):
-    made = SmsStack(tmp_path_factory.mktemp("sms"), {
-        "IEP_SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE": twilio.url,
-        "IEP_HELP_CONTACT": "the Sample Family Center at 555-0100, weekdays 9 to 5"})
+    made = SmsStack.with_twilio(tmp_path_factory.mktemp("sms"), twilio,
+                                IEP_HELP_CONTACT="the Sample Family Center at 555-0100, weekdays 9 to 5")
     with running(made, "actions", "rasa"):
         yield made
-
-
-def _settle(sms: SmsStack, twilio: FakeTwilio, number: str) -> list[str]:
-    """Everything texted to `number` once every turn sent so far has been answered: one sender's texts are
-    answered in order, so when the answer to a HELP sent now arrives, everything before it has too."""
-    helped = sum(HELP_MARK in body for body in twilio.to(number))
-    assert sms.text(number, "HELP").status_code == 200
-    deadline = time.time() + 90
-    while sum(HELP_MARK in body for body in twilio.to(number)) <= helped and time.time() < deadline:
-        time.sleep(0.1)
-    bodies = twilio.to(number)
-    assert sum(HELP_MARK in body for body in bodies) == helped + 1, bodies
-    return bodies
 
 
 def test_a_forged_or_unsigned_webhook_gets_403_and_reaches_nothing(sms, twilio):
@@ -106,17 +49,17 @@ def test_the_webhook_answers_at_once_and_the_reply_comes_through_the_api(sms, tw
     sent = [m for m in twilio.sent if m["to"] == number][0]
     assert sent["from"] == FROM and sent["path"] == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
     assert sms.user_texts(number)[0].startswith("¡Hola! My daughter")  # arrived as typed, not as "@Hola"
-    later = _settle(sms, twilio, number)
+    later = settle(sms, twilio, number)
     assert not any(b.startswith("IEP Navigator here") for b in later[len(bodies):])  # named only once
 
 
 def test_a_replayed_webhook_is_answered_once(sms, twilio):
     number = "+15550100003"
     first = sms.text(number, "what is an IEP", sid="SMreplay0000000000000000000000001")
-    before = _settle(sms, twilio, number)
+    before = settle(sms, twilio, number)
     again = sms.text(number, "what is an IEP", sid="SMreplay0000000000000000000000001")
     assert first.status_code == again.status_code == 200
-    after = _settle(sms, twilio, number)
+    after = settle(sms, twilio, number)
     assert len(after) == len(before) + 1  # only the second HELP's answer was added
     assert sum("what is an IEP" in t for t in sms.user_texts(number)) == 1
 
@@ -125,11 +68,11 @@ def test_quick_replies_become_numbers_and_a_number_picks_one(sms, twilio):
     number = "+15550100004"
     sms.text(number, "My son is in 5th grade with an IEP for ADHD. I asked the school for a copy of his records and "
                      "files three weeks ago and they still have not given me anything.")
-    bodies = _settle(sms, twilio, number)
+    bodies = settle(sms, twilio, number)
     offered = [b for b in bodies if "Reply 1 for" in b]
     assert offered, bodies
     sms.text(number, "1")
-    _settle(sms, twilio, number)
+    settle(sms, twilio, number)
     picked = sms.user_texts(number)[-1]
     assert picked.startswith(("/make_letter", "/advocate_check", "/choose_situation")), picked
 
@@ -166,10 +109,10 @@ def test_help_says_who_we_are_how_to_stop_and_where_a_person_is(sms, twilio):
 def test_a_picture_without_words_and_emoji_only_get_clear_replies(sms, twilio):
     number = "+15550100007"
     sms.text(number, "", media=1)
-    first = _settle(sms, twilio, number)
+    first = settle(sms, twilio, number)
     assert "only read text" in " ".join(first)
     sms.text(number, "😭😭🙏")
-    more = _settle(sms, twilio, number)
+    more = settle(sms, twilio, number)
     assert len(more) >= len(first) + 2 and all(len(b) <= 320 for b in more)  # a reply, then HELP's
 
 
@@ -198,11 +141,11 @@ def test_the_number_is_kept_only_sealed_and_never_as_a_conversation_id(sms, twil
 def test_deleting_by_text_forgets_the_number(sms, twilio):
     number = "+15550100010"
     sms.text(number, "my son's school suspended him for 5 days and I want to know my rights")
-    _settle(sms, twilio, number)
+    settle(sms, twilio, number)
     key = sms.case_key(number)
     assert CaseStore(sms.engine).count_rows(key)["sms_contacts"] == 1
     sms.text(number, "please delete my data")
-    bodies = _settle(sms, twilio, number)
+    bodies = settle(sms, twilio, number)
     assert "Delete it all?" in " ".join(bodies)
     choice = [b for b in bodies if "Reply 1 for" in b][-1]
     assert "1 for Yes" in choice, choice
@@ -216,10 +159,10 @@ def test_deleting_by_text_forgets_the_number(sms, twilio):
 def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twilio):
     number = "+15550100011"
     sms.text(number, "I sent the school a letter asking for a meeting about my son's reading")
-    _settle(sms, twilio, number)
+    settle(sms, twilio, number)
     sms.set_slot(number, "letter_id", sms.letter(number))
     sms.text(number, "/letter_sent")
-    assert "I'll check in with you on" in " ".join(_settle(sms, twilio, number))
+    assert "I'll check in with you on" in " ".join(settle(sms, twilio, number))
     key = sms.case_key(number)
     [reminder] = [r for r in CaseStore(sms.engine).get(key).reminders if r.kind == "follow_up"]
     with sms.engine.begin() as db:  # bring the week forward: due now
@@ -240,10 +183,10 @@ def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twili
 def test_a_worker_killed_while_twilio_holds_the_reminder_text_is_followed_by_exactly_one_text(sms, twilio):
     number = "+15550100012"
     sms.text(number, "I sent the school a letter asking for a meeting about my son's reading")
-    _settle(sms, twilio, number)
+    settle(sms, twilio, number)
     sms.set_slot(number, "letter_id", sms.letter(number))
     sms.text(number, "/letter_sent")
-    assert "I'll check in with you on" in " ".join(_settle(sms, twilio, number))
+    assert "I'll check in with you on" in " ".join(settle(sms, twilio, number))
     [reminder] = [r for r in CaseStore(sms.engine).get(sms.case_key(number)).reminders if r.kind == "follow_up"]
     queue, before = ReminderQueue(sms.engine), len(twilio.to(number))
     lease = sms.env.get("IEP_REMINDER_LEASE_SECONDS")
