@@ -71,6 +71,10 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         what a channel shows the parent, without rebuilding a tracker (which replays every event)."""
         return await asyncio.to_thread(self._event_dicts, sender_id, True, kinds)
 
+    async def holds(self, sender_id: str) -> bool:
+        """Whether any event is stored under this id: one indexed lookup, nothing read or opened."""
+        return await asyncio.to_thread(self._holds, sender_id)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASE_SLOT) is True:
             removed = await asyncio.to_thread(self.erase, tracker.sender_id)
@@ -85,6 +89,10 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 synchronize_session=False)
             session.commit()
             return removed
+
+    def _holds(self, sender_id: str) -> bool:
+        with self.session_scope() as session:
+            return session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id).first() is not None
 
     def _keys(self) -> list[str]:
         with self.session_scope() as session:

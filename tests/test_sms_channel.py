@@ -156,13 +156,18 @@ def test_deleting_by_text_forgets_the_number(sms, twilio):
     assert CaseStore(sms.engine).count_rows(key) == {t: 0 for t in CaseStore(sms.engine).count_rows(key)}
 
 
-def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twilio):
-    number = "+15550100011"
+def _letter_sent(sms: SmsStack, twilio, number: str) -> None:
+    """A texting parent tells us the letter went out: the follow-up reminder is scheduled."""
     sms.text(number, "I sent the school a letter asking for a meeting about my son's reading")
     settle(sms, twilio, number)
     sms.set_slot(number, "letter_id", sms.letter(number))
     sms.text(number, "/letter_sent")
     assert "I'll check in with you on" in " ".join(settle(sms, twilio, number))
+
+
+def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twilio):
+    number = "+15550100011"
+    _letter_sent(sms, twilio, number)
     key = sms.case_key(number)
     [reminder] = [r for r in CaseStore(sms.engine).get(key).reminders if r.kind == "follow_up"]
     with sms.engine.begin() as db:  # bring the week forward: due now
@@ -182,11 +187,7 @@ def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twili
 
 def test_a_worker_killed_while_twilio_holds_the_reminder_text_is_followed_by_exactly_one_text(sms, twilio):
     number = "+15550100012"
-    sms.text(number, "I sent the school a letter asking for a meeting about my son's reading")
-    settle(sms, twilio, number)
-    sms.set_slot(number, "letter_id", sms.letter(number))
-    sms.text(number, "/letter_sent")
-    assert "I'll check in with you on" in " ".join(settle(sms, twilio, number))
+    _letter_sent(sms, twilio, number)
     [reminder] = [r for r in CaseStore(sms.engine).get(sms.case_key(number)).reminders if r.kind == "follow_up"]
     queue, before = ReminderQueue(sms.engine), len(twilio.to(number))
     lease = sms.env.get("IEP_REMINDER_LEASE_SECONDS")

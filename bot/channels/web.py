@@ -267,7 +267,7 @@ class WebChannel(InputChannel):
 async def _stored(store: Any, sender_id: str) -> bool:
     """Whether the tracker store holds any event under this id (a revocation record is one event)."""
     if isinstance(store, ErasableSQLTrackerStore):
-        return bool(await store.stored_events(sender_id))
+        return await store.holds(sender_id)
     return await store.retrieve(sender_id) is not None
 
 
