@@ -8,7 +8,9 @@ wrapper, which would otherwise restart a conversation silently in memory when th
 
 Each event's `data` (the parent's words, the slots with names and phone numbers) is stored sealed with
 the data keys (bot/sealing.py); events stored plain before sealing still read, and `iep-navigator case-db
-rotate-keys` seals them. Type, intent and action names stay plain: queries filter on them.
+rotate-keys` seals them. Type, intent and action names stay plain: queries filter on them. Each event is
+opened about once per process (bot/opened_events.py), not on every turn that rebuilds the conversation.
+The hot queries are plain SQL on a connection: Rasa's ORM queries cost more to build than to run.
 
 The delete action sets the `erase_conversation` slot. Saving that turn then deletes every stored
 event of the conversation instead of appending to it, inside the same lock as the turn, so no
@@ -27,10 +29,12 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.cases import ERASE_SLOT
-from bot.sealing import Sealer
+from bot.opened_events import OpenedEvents
+from bot.sealing import Sealer, is_sealed
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,12 +49,16 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
         # Rebuilt with pre-ping: after a database restart the pool's old connections are dead, and the
         # first turn afterwards must reconnect instead of failing.
+        # (A SQLite file has no connection to lose: no ping, which was a query per read.)
         url = self.engine.url
+        sqlite = url.get_backend_name() == "sqlite"
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **_engine_options(url))
-        if url.get_backend_name() == "sqlite":
+        self.engine = sa.create_engine(url, pool_pre_ping=not sqlite, hide_parameters=True, **_engine_options(url))
+        if sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.opened = OpenedEvents()
+        self.sql = _Statements(self.engine, self.SQLEvent.__table__)
 
     async def keys(self) -> Iterable[str]:
         return await asyncio.to_thread(self._keys)
@@ -84,26 +92,30 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         await asyncio.to_thread(self._append, tracker)
 
     def erase(self, sender_id: str) -> int:
-        with self.session_scope() as session:
-            removed = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete(
-                synchronize_session=False)
-            session.commit()
-            return removed
+        with self.engine.begin() as db:
+            self.opened.forget(data for (data,) in db.execute(self.sql.all_data, {"sender": sender_id}))
+            return db.execute(self.sql.erase, {"sender": sender_id}).rowcount
 
     def _holds(self, sender_id: str) -> bool:
-        with self.session_scope() as session:
-            return session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id).first() is not None
+        with self.engine.connect() as db:
+            return db.execute(self.sql.holds, {"sender": sender_id}).first() is not None
 
     def _keys(self) -> list[str]:
         with self.session_scope() as session:
             return [sender for (sender,) in session.query(self.SQLEvent.sender_id).distinct()]
 
     def _event_dicts(self, sender_id: str, all_sessions: bool, kinds: tuple[str, ...] = ()) -> list[dict]:
-        with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions)
-            if kinds:
-                query = query.filter(self.SQLEvent.type_name.in_(kinds))
-            return [self.sealer.open_json(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        params: dict[str, Any] = {"sender": sender_id, **self.sql.started}
+        if kinds:
+            params["kinds"] = list(kinds)
+        with self.engine.connect() as db:
+            rows = db.execute(self.sql.events(all_sessions, kinds), params).all()
+        return [self._open(data) for (data,) in rows]
+
+    def _open(self, stored: str) -> dict:
+        if not is_sealed(stored):  # stored plain by a server from before sealing
+            return json.loads(stored)
+        return json.loads(self.opened.open(stored, self.sealer.open_text))
 
     def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
         events = self._event_dicts(sender_id, all_sessions)
@@ -113,15 +125,50 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
 
     def _append(self, tracker: DialogueStateTracker) -> None:
         """Stores the events not stored yet, in one transaction (Rasa's own logic, in a thread)."""
-        with self.session_scope() as session:
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-            for event in itertools.islice(tracker.events, stored, len(tracker.events)):
-                data = event.as_dict()
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"), data=self.sealer.seal_text(json.dumps(data))))
-            session.commit()
+        with self.engine.begin() as db:
+            stored = db.execute(self.sql.count_session, {"sender": tracker.sender_id, **self.sql.started}
+                                ).scalar_one()
+            new = [(event.as_dict(), event.type_name)
+                   for event in itertools.islice(tracker.events, stored, len(tracker.events))]
+            plain = [json.dumps(data) for data, _ in new]
+            rows = [{"sender_id": tracker.sender_id, "type_name": type_name, "timestamp": data.get("timestamp"),
+                     "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                     "action_name": data.get("name"), "data": self.sealer.seal_text(text)}
+                    for (data, type_name), text in zip(new, plain)]
+            if rows:
+                db.execute(self.sql.insert, rows)
+        for row, text in zip(rows, plain):  # the next turn reads them back without decrypting
+            self.opened.remember(row["data"], text)
+
+
+class _Statements:
+    """The store's queries, written once. Rasa's own reader builds an ORM query per read; SQLAlchemy
+    then spends longer making its cache key than the database spends answering."""
+
+    def __init__(self, engine: sa.engine.Engine, table: sa.Table) -> None:
+        name = engine.dialect.identifier_preparer.format_table(table)
+        # The latest session: events from its `session_started` on, or all when there is none (Rasa's rule).
+        latest = (f"FROM {name} AS e, (SELECT max(timestamp) AS start FROM {name} "
+                  f"WHERE sender_id = :sender AND type_name = :started) AS s "
+                  f"WHERE e.sender_id = :sender AND (s.start IS NULL OR e.timestamp >= s.start)")
+        every = f"FROM {name} AS e WHERE e.sender_id = :sender"
+        kinds = " AND e.type_name IN :kinds"
+        expanding = sa.bindparam("kinds", expanding=True)
+        self._events = {
+            (False, False): sa.text(f"SELECT e.data {latest} ORDER BY e.id"),
+            (True, False): sa.text(f"SELECT e.data {every} ORDER BY e.id"),
+            (False, True): sa.text(f"SELECT e.data {latest}{kinds} ORDER BY e.id").bindparams(expanding),
+            (True, True): sa.text(f"SELECT e.data {every}{kinds} ORDER BY e.id").bindparams(expanding)}
+        self.started = {"started": SessionStarted.type_name}
+        self.all_data = self._events[(True, False)]
+        self.count_session = sa.text(f"SELECT count(*) {latest}")
+        self.holds = sa.text(f"SELECT 1 FROM {name} WHERE sender_id = :sender LIMIT 1")
+        self.erase = sa.text(f"DELETE FROM {name} WHERE sender_id = :sender")
+        self.insert = table.insert().values({column: sa.bindparam(column) for column in (
+            "sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")})
+
+    def events(self, all_sessions: bool, kinds: tuple[str, ...]) -> sa.sql.expression.TextClause:
+        return self._events[(all_sessions, bool(kinds))]
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
