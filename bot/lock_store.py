@@ -3,16 +3,29 @@
 
 Rasa's lock store entry in `endpoints.yml` cannot switch between its in-process and Redis kinds from
 one variable, so this class stands in for both: Rasa calls it with the endpoint config and gets
-Rasa's own `InMemoryLockStore` or `RedisLockStore` back.
+Rasa's own `InMemoryLockStore`, or its `RedisLockStore` made safe for several servers.
+
+Rasa's Redis lock store keeps each conversation's ticket queue as one value that it reads, changes and
+writes back in separate steps. Two servers taking tickets for the same conversation at the same moment
+(a parent who taps send twice behind a load balancer) can then overwrite each other: one server's turn
+fails with "Could not acquire lock" because the other deleted a queue it thought empty, or both hold
+ticket 0 and run the same conversation at once. `AtomicRedisLockStore` makes each change a Redis
+transaction on that one key (WATCH, then MULTI/EXEC, retried if another server changed it first), with
+Rasa's own ticket rules. Each is one or two round trips to Redis, as in Rasa.
 """
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Callable, Optional, TypeVar
 
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+import redis
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.deployment import LockStoreUrl, parse_lock_store_url
+
+T = TypeVar("T")
 
 
 class LockStoreFromUrl:
@@ -23,5 +36,52 @@ class LockStoreFromUrl:
 def lock_store_for(url: LockStoreUrl) -> LockStore:
     if url.kind == "memory":
         return InMemoryLockStore()
-    return RedisLockStore(host=url.host, port=url.port, db=url.db, username=url.username, password=url.password,
-                          use_ssl=url.tls, key_prefix=url.key_prefix, socket_timeout=url.socket_timeout)
+    return AtomicRedisLockStore(host=url.host, port=url.port, db=url.db, username=url.username,
+                                password=url.password, use_ssl=url.tls, key_prefix=url.key_prefix,
+                                socket_timeout=url.socket_timeout)
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """Rasa's Redis lock store whose every change to a conversation's tickets is atomic."""
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
+        except Exception as err:  # noqa: BLE001 - Rasa's contract: any failure here is a LockError
+            raise LockError(f"Error while acquiring lock. Error:\n{err}") from err
+
+    def update_lock(self, conversation_id: str) -> None:
+        self._change(conversation_id, lambda lock: lock.remove_expired_tickets())
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        # One step: Rasa's "remove my ticket, then delete the queue if nobody waits" in two steps could
+        # delete a ticket another server issued in between.
+        self.finish_serving(conversation_id, ticket_number)
+
+    def _change(self, conversation_id: str, change: Callable[[TicketLock], T], create: bool = False
+                ) -> Optional[T]:
+        """Applies `change` to the stored queue as one transaction; a queue left empty is deleted, so
+        a waiter whose ticket expired meanwhile gets Rasa's LockError instead of waiting forever."""
+        key = self.key_prefix + conversation_id
+        with self.red.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    stored = pipe.get(key)
+                    if stored is None and not create:
+                        return None
+                    lock = (TicketLock.from_dict(json.loads(stored)) if stored is not None
+                            else self.create_lock(conversation_id))
+                    result = change(lock)
+                    pipe.multi()
+                    if lock.is_someone_waiting():
+                        pipe.set(key, lock.dumps())
+                    else:
+                        pipe.delete(key)
+                    pipe.execute()
+                    return result
+                except redis.WatchError:  # another server changed this queue first: read it again
+                    continue
