@@ -14,7 +14,8 @@ from typing import Sequence
 
 import joblib
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.extmath import softmax
@@ -51,10 +52,39 @@ class IntentModel:
 
     def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Probability of each full label (retrieval intents at full depth) for each text."""
-        features = self.pipeline.named_steps["features"].transform(list(texts))
+        return self._probabilities(self.pipeline.named_steps["features"].transform(list(texts)))
+
+    def probabilities_of_joined(self, whole: str, pieces: Sequence[str], units: Sequence[Sequence[int]]
+                                ) -> list[dict[str, float]]:
+        """The probabilities of `whole`, then of each unit: the pieces it lists joined by one space.
+
+        The same numbers as `probabilities([whole, *joined units])`, for less: character n-grams stay
+        inside a word, so a joined unit's character counts are the sum of its pieces' counts, and each
+        piece is read once instead of once per unit holding it (a long story's sentence pairs read every
+        sentence twice more). Word pairs can cross the join, so word features read every unit."""
+        texts = [whole, *(" ".join(pieces[i] for i in unit) for unit in units)]
+        (_, words), (_, chars) = self._vectorizers
+        if not isinstance(chars, TfidfVectorizer) or chars.analyzer != "char_wb":
+            return self.probabilities(texts)
+        counts = CountVectorizer.transform(chars, [whole, *pieces])  # raw counts, as TfidfVectorizer makes them
+        rows = [0, *(row for row, unit in enumerate(units, start=1) for _ in unit)]
+        columns = [0, *(1 + i for unit in units for i in unit)]
+        compose = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(texts), 1 + len(pieces)))
+        char_features = chars._tfidf.transform(compose @ counts, copy=False)
+        return self._probabilities(sp.hstack([words.transform(texts), char_features]).tocsr())
+
+    def _probabilities(self, features: sp.spmatrix) -> list[dict[str, float]]:
         weights, intercept = self._weights
         rows = softmax(np.asarray(features @ weights) + intercept)
-        return [dict(zip(self.labels, map(float, row))) for row in rows]
+        labels = self.labels
+        return [dict(zip(labels, map(float, row))) for row in rows]
+
+    @cached_property
+    def _vectorizers(self) -> list[tuple[str, TfidfVectorizer]]:
+        union = self.pipeline.named_steps["features"]
+        if [name for name, _ in union.transformer_list] != ["words", "chars"] or union.transformer_weights:
+            raise ValueError("the intent model's features are words then characters, unweighted")
+        return union.transformer_list
 
     @cached_property
     def _weights(self) -> tuple[np.ndarray, np.ndarray]:

@@ -84,8 +84,8 @@ class Triage:
         return result
 
     def _classify(self, checked: InputCheck) -> Understanding:
-        units = self._units(checked.text)
-        full = self.model.probabilities(units)
+        pieces, units = self._units(checked.text)
+        full = self.model.probabilities_of_joined(checked.text, pieces, units)
         whole_full = full[0]
         whole = base_probabilities(whole_full)
         parts = [base_probabilities(p) for p in full[1:]]
@@ -109,12 +109,15 @@ class Triage:
             notes=notes, language=checked.language,
         )
 
-    def _units(self, text: str) -> list[str]:
+    def _units(self, text: str) -> tuple[list[str], list[tuple[int, ...]]]:
+        """The sentences, and the units scored besides the whole: each sentence, then each pair of
+        neighbours (as indexes into the sentences)."""
         sentences = self.finder.sentences(text)
         if len(sentences) <= 1:
-            return [text]
-        pairs = [f"{a} {b}" for a, b in zip(sentences, sentences[1:])] if len(sentences) > 2 else []
-        return [text] + (sentences + pairs)[:MAX_UNITS]
+            return [], []
+        singles = [(i,) for i in range(len(sentences))]
+        pairs = [(i, i + 1) for i in range(len(sentences) - 1)] if len(sentences) > 2 else []
+        return sentences, (singles + pairs)[:MAX_UNITS]
 
 
 def _evidence(situation: str, whole: dict[str, float], parts: Sequence[dict[str, float]]) -> _Evidence:

@@ -1,13 +1,20 @@
 """The intent model's fast probabilities are scikit-learn's probabilities."""
 from __future__ import annotations
 
+import json
 import tarfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from bot.classifier import MODEL_FILE, IntentModel
+from bot.terms import TermFinder
 from tests.stack import MODEL
+
+HELDOUT = Path(__file__).parent / "data" / "heldout"
+SCENARIOS = Path(__file__).parents[1] / "data" / "scenarios"
 
 TEXTS = ["My son is 9 and has an IEP for ADHD.", "his reading has not improved all year",
          "the school stopped his speech therapy last month and nobody told us", "what is an IEE", "gracias", "",
@@ -37,3 +44,22 @@ def test_a_small_model_too():
     ours = model.probabilities(["my son's reading stalled", "no speech therapy"])
     theirs = model.pipeline.predict_proba(["my son's reading stalled", "no speech therapy"])
     assert np.allclose([[row[label] for label in model.labels] for row in ours], theirs, rtol=0, atol=1e-12)
+
+
+def test_joined_units_give_the_probabilities_of_the_joined_texts(trained):
+    """Triage's shortcut (character counts of a sentence pair summed from its sentences) changes no number,
+    on every held-out story and scenario opening, each cut into sentences as triage cuts it."""
+    finder = TermFinder()
+    stories = [json.loads(line)["text"] for path in sorted(HELDOUT.glob("stories_*.jsonl"))
+               for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    stories += [str(yaml.safe_load(path.read_text(encoding="utf-8"))["opening"]) for path in SCENARIOS.glob("*.yml")]
+    stories += ["Él tiene 8 años.  His IEP  says\\tspeech twice a week;\\nthey   stopped it!!", "one sentence only"]
+    assert len(stories) > 100
+    for story in stories:
+        pieces = finder.sentences(story)
+        units = [(i,) for i in range(len(pieces))] + [(i, i + 1) for i in range(len(pieces) - 1)]
+        ours = trained.probabilities_of_joined(story, pieces, units)
+        plain = trained.probabilities([story, *(" ".join(pieces[i] for i in unit) for unit in units)])
+        assert len(ours) == len(plain) == 1 + len(units)
+        assert np.allclose([[row[label] for label in trained.labels] for row in ours],
+                           [[row[label] for label in trained.labels] for row in plain], rtol=0, atol=1e-12), story
