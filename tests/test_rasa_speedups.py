@@ -6,7 +6,6 @@ import gc
 from types import SimpleNamespace
 
 import pytest
-from aiohttp import web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError
