@@ -11,12 +11,15 @@ writes back in separate steps. Two servers taking tickets for the same conversat
 fails with "Could not acquire lock" because the other deleted a queue it thought empty, or both hold
 ticket 0 and run the same conversation at once. `AtomicRedisLockStore` makes each change a Redis
 transaction on that one key (WATCH, then MULTI/EXEC, retried if another server changed it first), with
-Rasa's own ticket rules. Each is one or two round trips to Redis, as in Rasa.
+Rasa's own ticket rules. Rasa also talks to Redis from the event loop, so every turn on the server
+waited on each round trip; here they run in a worker thread.
 """
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any, Callable, Optional, TypeVar
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Callable, Optional, TypeVar
 
 import redis
 from rasa.core.lock import TicketLock
@@ -43,6 +46,27 @@ def lock_store_for(url: LockStoreUrl) -> LockStore:
 
 class AtomicRedisLockStore(RedisLockStore):
     """Rasa's Redis lock store whose every change to a conversation's tickets is atomic."""
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's `lock`, with Redis off the event loop."""
+        ticket = await asyncio.to_thread(self.issue_ticket, conversation_id, lock_lifetime)
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        finally:
+            await asyncio.to_thread(self.cleanup, conversation_id, ticket)
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        """Rasa's loop: served when the ticket is first in the queue; a queue gone means it expired."""
+        while True:
+            lock = await asyncio.to_thread(self.get_lock, conversation_id)
+            if not lock:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            await asyncio.to_thread(self.update_lock, conversation_id)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:

@@ -101,3 +101,29 @@ def _keys(url: str) -> list[bytes]:
         return client.keys(f"{prefix}:*")
     finally:
         client.close()
+
+
+def test_redis_is_never_asked_from_the_event_loop(url):
+    """Each Redis round trip runs in a worker thread: other turns go on while one waits for Redis."""
+    threads: list[str] = []
+
+    class Watched(AtomicRedisLockStore):
+        def _change(self, *args, **kwargs):
+            threads.append(threading.current_thread().name)
+            return super()._change(*args, **kwargs)
+
+        def get_lock(self, conversation_id):
+            threads.append(threading.current_thread().name)
+            return super().get_lock(conversation_id)
+
+    settings = parse_lock_store_url(url)
+    store = Watched(host=settings.host, port=settings.port, db=settings.db, key_prefix=settings.key_prefix)
+
+    async def two_turns() -> None:
+        async def turn() -> None:
+            async with store.lock("c", wait_time_in_seconds=0.01):
+                await asyncio.sleep(0.02)
+        await asyncio.gather(turn(), turn())
+    asyncio.run(two_turns())
+    assert threads and threading.main_thread().name not in threads
+    assert _keys(url) == []
