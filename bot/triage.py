@@ -112,7 +112,7 @@ class Triage:
     def _units(self, text: str) -> tuple[list[str], list[tuple[int, ...]]]:
         """The sentences, and the units scored besides the whole: each sentence, then each pair of
         neighbours (as indexes into the sentences)."""
-        sentences = self.finder.sentences(text)
+        sentences = self.finder.sentences(text)[:MAX_UNITS]  # those past the cap are never scored, nor read
         if len(sentences) <= 1:
             return [], []
         singles = [(i,) for i in range(len(sentences))]

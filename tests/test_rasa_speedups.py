@@ -113,7 +113,6 @@ def test_unknown_and_old_event_types_are_still_rasas_business(action):
         Event.resolve_by_type("no_such_event")
 
 
-
 class _OneAnswerPerConnection(asyncio.Protocol):
     """An HTTP server that answers a connection's first request and closes on its second without answering,
     as a server does with a kept connection it has just timed out."""
