@@ -15,9 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions.actions import say
 from actions.case import CASE_SERVICE
 from actions.services import CASES, KNOWLEDGE, address, case_key, language, today
-from bot.dates import parse_date
-from bot.deadline_flow import NO_STATE, DeadlineFlow
-from bot.deadlines import deadlines_for, problem_text
+from bot.deadline_flow import NO_STATE, REMOVAL, DeadlineFlow
+from bot.deadlines import deadlines_for, problem_text, undated_for
 
 logger = logging.getLogger(__name__)
 FLOW = DeadlineFlow(KNOWLEDGE)
@@ -33,13 +32,14 @@ class ActionStartDeadline(Action):
         text = tracker.latest_message.get("text") or ""
         situations = list(tracker.get_slot("situations") or [])
         event = FLOW.event_for(text, situations)
-        start = parse_date(text, today(), prefer="past") if event and not text.startswith("/") else None
+        start = FLOW.start_in(text, event, today())
         try:
             case = await asyncio.to_thread(CASES.get, case_key(tracker))
         except Exception:  # noqa: BLE001 - we just ask for the state again
             logger.exception("could not read the case")
             case = None
-        return [SlotSet("deadline_event", event), SlotSet("deadline_start", start.isoformat() if start else None),
+        return [SlotSet("deadline_event", None if event == REMOVAL else event), SlotSet("deadline_start", start),
+                SlotSet("deadline_removal", event == REMOVAL),
                 SlotSet("us_state", (case.state if case and case.state else None)),
                 SlotSet("deadline_failures", {}), SlotSet("requested_slot", None)]
 
@@ -54,20 +54,39 @@ class ValidateDeadlineForm(FormValidationAction):
         dispatcher.utter_message(text=message)
         return {slot: None, "deadline_failures": failures}
 
+    @staticmethod
+    def _answered(dispatcher: CollectingDispatcher, message: str) -> Dict[Text, Any]:
+        """Ends the form with an answer instead of a date (a short suspension, no consent yet)."""
+        dispatcher.utter_message(text=message)
+        return {"deadline_event": None, "deadline_start": None, "deadline_removal": None, "requested_slot": None,
+                "deadline_failures": {}}
+
     async def validate_deadline_event(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> Dict[Text, Any]:
         if value is None:  # set empty by action_start_deadline, not an answer: nothing to check yet
             return {}
-        event = FLOW.event_for(str(value or ""), [])
+        lang, text = language(tracker), str(value or "")
+        if FLOW.is_short_removal(text):
+            return self._answered(dispatcher, KNOWLEDGE.message("deadline_short_removal", lang))
+        event = FLOW.event_for(text, [])
+        if event == REMOVAL:  # a discipline decision: ask which kind before any clock
+            return {"deadline_event": None, "deadline_removal": True}
         if event:
-            return {"deadline_event": event}
-        return self._failed("deadline_event", tracker, dispatcher, problem_text("unknown_event", language(tracker)))
+            return {"deadline_event": event, "deadline_removal": None}
+        if tracker.get_slot("deadline_removal"):  # the choices again, with their buttons
+            failures = dict(tracker.get_slot("deadline_failures") or {})
+            failures["deadline_event"] = failures.get("deadline_event", 0) + 1
+            say(dispatcher, [FLOW.ask("deadline_event", None, lang, removal=True)])
+            return {"deadline_event": None, "deadline_failures": failures}
+        return self._failed("deadline_event", tracker, dispatcher, problem_text("unknown_event", lang))
 
     async def validate_deadline_start(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> Dict[Text, Any]:
         if value is None:  # set empty by action_start_deadline, not an answer: nothing to check yet
             return {}
         lang, text = language(tracker), str(value or "")
+        if FLOW.no_consent_yet(text, tracker.get_slot("deadline_event"), lang):
+            return self._answered(dispatcher, KNOWLEDGE.message("deadline_no_consent_yet", lang))
         checked = FLOW.read_start(text, today(), lang)
         if checked.value:
             return {"deadline_start": checked.value}
@@ -102,7 +121,8 @@ class _Ask(Action):
         failures = dict(tracker.get_slot("deadline_failures") or {})
         if failures.get(self.slot):  # the validation just explained what to send
             return []
-        say(dispatcher, [FLOW.ask(self.slot, tracker.get_slot("deadline_event"), language(tracker))])
+        say(dispatcher, [FLOW.ask(self.slot, tracker.get_slot("deadline_event"), language(tracker),
+                                  removal=bool(tracker.get_slot("deadline_removal")))])
         return []
 
 
@@ -125,7 +145,8 @@ class ActionTellDeadlines(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         lang = language(tracker)
         event, start = tracker.get_slot("deadline_event"), tracker.get_slot("deadline_start")
-        clear = [SlotSet("deadline_start", None), SlotSet("deadline_event", None), SlotSet("deadline_failures", {})]
+        clear = [SlotSet("deadline_start", None), SlotSet("deadline_event", None), SlotSet("deadline_failures", {}),
+                 SlotSet("deadline_removal", None)]
         if not event or not start:
             return clear
         state = tracker.get_slot("us_state")
@@ -136,6 +157,8 @@ class ActionTellDeadlines(Action):
         except Exception:  # noqa: BLE001 - still tell the dates; only the memory failed
             logger.exception("could not store deadlines")
             started = None
-        found = started.deadlines if started else tuple(deadlines_for(event, date.fromisoformat(start), state))
-        say(dispatcher, FLOW.tell(found, started.deadline_reminders if started else (), today(), lang))
+        begun = date.fromisoformat(start)
+        found = started.deadlines if started else tuple(deadlines_for(event, begun, state))
+        say(dispatcher, FLOW.tell(found, started.deadline_reminders if started else (), today(), lang,
+                                  undated_for(event, begun, state)))
         return clear + [ActiveLoop(None)]

@@ -28,6 +28,11 @@ VERIFIED = "verified"  # the only confidence a state rule may have (see idea-fac
 TOO_OLD_DAYS = 365  # older starts: every deadline counted from them has long passed
 TEXTS = ("text", "passed")
 MEETING_TEXTS = ("meeting", "passed_meeting")
+SUMMER_TEXTS = ("undated",)
+# Without a school's own calendar, a count whose days fall between these month-days may reach the summer
+# break: spring terms end from late May, fall terms start by mid-September.
+SUMMER_MAY_START = (5, 15)
+SUMMER_MAY_END = (9, 15)
 PROBLEMS = ("future", "too_old", "unknown_event", "no_date")
 NOTES = ("state_may_differ", "approximate", "citation")
 FILL_INS = {"due": "", "start": "", "meeting": "", "days": 0, "citation": ""}
@@ -70,6 +75,7 @@ class Rule:
     state_may_differ: bool
     until_meeting: bool
     texts: Mapping[str, Text]
+    skips_summer: bool = False
 
     @property
     def figure(self) -> str:
@@ -84,6 +90,8 @@ class DeadlineBook:
     rules: tuple[Rule, ...]
     event_words: Mapping[str, str]  # folded phrase, any language -> event ("" for a phrase meaning none)
     event_pattern: re.Pattern[str]  # every phrase of every language, read at once
+    dated_by: Mapping[str, re.Pattern[str]]  # event -> phrases without which a message's date is not its start
+    confirmed: frozenset[str]  # events taken only after the parent confirms them
     letter_events: Mapping[str, str]
     default_letter_event: str
     notes: Mapping[str, Text]
@@ -189,16 +197,19 @@ def _rule(rule_id: str, entry: Any, events: Collection[str], states: Collection[
         raise DeadlineError(f"{where}: only a state rule can replace another rule")
     until_meeting = entry.get("until_meeting", False)
     may_differ = entry.get("state_may_differ", False)
-    if not isinstance(until_meeting, bool) or not isinstance(may_differ, bool):
-        raise DeadlineError(f"{where}: 'until_meeting' and 'state_may_differ' must be true or false")
+    skips_summer = entry.get("skips_summer", False)
+    if not all(isinstance(v, bool) for v in (until_meeting, may_differ, skips_summer)):
+        raise DeadlineError(f"{where}: 'until_meeting', 'state_may_differ' and 'skips_summer' must be true or false")
+    if skips_summer and unit != "calendar":
+        raise DeadlineError(f"{where}: only a count of calendar days can skip the summer break")
     if may_differ and state is not None:
         raise DeadlineError(f"{where}: a state's own rule cannot say the state may differ")
 
-    names = TEXTS + (MEETING_TEXTS if until_meeting else ())
+    names = TEXTS + (MEETING_TEXTS if until_meeting else ()) + (SUMMER_TEXTS if skips_summer else ())
     return Rule(id=rule_id, kind=kind, events=tuple(rule_events), days=days, unit=unit,
                 citation=citation.strip(), legal=legal, state=state, replaces=replaces,
                 source=source.strip() if isinstance(source, str) else "", state_may_differ=may_differ,
-                until_meeting=until_meeting, texts=_texts(entry, names, where))
+                until_meeting=until_meeting, texts=_texts(entry, names, where), skips_summer=skips_summer)
 
 
 def _mapping(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -231,6 +242,26 @@ def _event_words(events: Mapping[str, Any], ignored: Mapping[str, Any], where: s
     for language, phrases in ignored.items():
         add(phrases, "", f"{where}: not_events.{language}")
     return found
+
+
+def _dated_by(events: Mapping[str, Any], where: str) -> dict[str, re.Pattern[str]]:
+    found = {}
+    for event, entry in events.items():
+        phrases = entry.get("dated_by")
+        if phrases is None:
+            continue
+        if not isinstance(phrases, dict) or not all(
+                isinstance(ws, list) and all(isinstance(w, str) and _fold(w) for w in ws) for ws in phrases.values()):
+            raise DeadlineError(f"{where}: event '{event}'.dated_by: expected lists of phrases by language")
+        found[str(event)] = _event_regex({_fold(w) for ws in phrases.values() for w in ws})
+    return found
+
+
+def _confirmed(events: Mapping[str, Any], where: str) -> frozenset[str]:
+    flags = {str(e): entry.get("confirm", False) for e, entry in events.items()}
+    if not all(isinstance(v, bool) for v in flags.values()):
+        raise DeadlineError(f"{where}: an event's 'confirm' must be true or false")
+    return frozenset(e for e, v in flags.items() if v)
 
 
 def _event_regex(words: Collection[str]) -> re.Pattern[str]:
@@ -277,6 +308,8 @@ def _load(path: Path) -> DeadlineBook:
         rules=rules,
         event_words=words,
         event_pattern=_event_regex(words),
+        dated_by=_dated_by(events, str(path)),
+        confirmed=_confirmed(events, str(path)),
         letter_events={str(k): str(v) for k, v in letters.items()},
         default_letter_event=str(default_event),
         notes=_texts(notes, NOTES, f"{path}: notes"),
@@ -298,10 +331,41 @@ def _school_day_before(day: date, closed: Collection[date]) -> date:
     return current
 
 
-def _deadline(rule: Rule, start: date, meeting: date | None, closed: Collection[date]) -> Deadline:
+def _summer_days(start: date, end: date, summer: tuple[date, date]) -> int:
+    """How many days after `start` up to `end` fall inside the summer break: the days strictly between
+    the last day of the spring term and the first day of the fall term."""
+    last_spring, first_fall = summer
+    first, last = max(start + timedelta(days=1), last_spring + timedelta(days=1)), min(end, first_fall - timedelta(days=1))
+    return max((last - first).days + 1, 0)
+
+
+def _skipping_summer(start: date, days: int, summer: tuple[date, date]) -> date:
+    """`start` plus `days` calendar days, not counting the summer break."""
+    due = add_calendar_days(start, days)
+    counted = _summer_days(start, due, summer)
+    while counted:  # each summer day skipped pushes the date on; the new days may be summer days too
+        later = add_calendar_days(due, counted)
+        counted, due = _summer_days(due, later, summer), later
+    return due
+
+
+def may_reach_summer(start: date, days: int) -> bool:
+    """Whether a count of `days` calendar days from `start` may run into a summer break we don't know."""
+    end = add_calendar_days(start, days)
+    for year in range(start.year, end.year + 1):
+        window = (date(year, *SUMMER_MAY_START), date(year, *SUMMER_MAY_END))
+        if start < window[1] and end >= window[0]:
+            return True
+    return False
+
+
+def _deadline(rule: Rule, start: date, meeting: date | None, closed: Collection[date],
+              summer: tuple[date, date] | None = None) -> Deadline:
     blocked = frozenset(closed)
     if rule.unit == "school":
         due = add_school_days(start, rule.days, blocked)
+    elif rule.skips_summer and summer is not None:
+        due = _skipping_summer(start, rule.days, summer)
     else:
         due = add_calendar_days(start, rule.days)
     approximate = rule.unit == "school" and not blocked
@@ -317,26 +381,42 @@ def _deadline(rule: Rule, start: date, meeting: date | None, closed: Collection[
                     legal=rule.legal, meeting=used_meeting)
 
 
-def deadlines_for(event: str, start: date, state: str | None = None, meeting: date | None = None,
-                  closed: Collection[date] = ()) -> list[Deadline]:
-    """The deadlines `event` on `start` sets: legal ones first (soonest first), the follow-up last.
-
-    `state` (a USPS code) adds or swaps in that state's verified rules; `meeting` (a set meeting date)
-    can bring the records deadline forward; `closed` (the school's own closed dates) makes
-    school-day counts exact.
-    """
+def _rules_for(event: str, state: str | None) -> list[Rule]:
     book = load_deadlines()
     if event not in book.events:
         raise ValueError(f"unknown event {event!r}; expected one of {', '.join(book.events)}")
     code = state.strip().upper() if state else None
     if code is not None and code not in {s.code for s in all_states()}:
         raise ValueError(f"unknown state {state!r}; expected a USPS code such as 'CA'")
-
     chosen = [r for r in book.rules if event in r.events and r.state in (None, code)]
     replaced = {r.replaces for r in chosen if r.replaces}
-    found = [_deadline(r, start, meeting, closed) for r in chosen if r.id not in replaced]
-    order = {r.id: i for i, r in enumerate(book.rules)}
+    return [r for r in chosen if r.id not in replaced]
+
+
+def _undated(rule: Rule, start: date, summer: tuple[date, date] | None) -> bool:
+    return rule.skips_summer and summer is None and may_reach_summer(start, rule.days)
+
+
+def deadlines_for(event: str, start: date, state: str | None = None, meeting: date | None = None,
+                  closed: Collection[date] = (), summer: tuple[date, date] | None = None) -> list[Deadline]:
+    """The deadlines `event` on `start` sets: legal ones first (soonest first), the follow-up last.
+
+    `state` (a USPS code) adds or swaps in that state's verified rules; `meeting` (a set meeting date)
+    can bring the records deadline forward; `closed` (the school's own closed dates) makes
+    school-day counts exact; `summer` (the last day of the spring term, the first of the fall term)
+    lets a rule that skips the summer break give its date. A rule whose date cannot be known without
+    it is left out here and named by `undated_for`.
+    """
+    found = [_deadline(r, start, meeting, closed, summer) for r in _rules_for(event, state)
+             if not _undated(r, start, summer)]
+    order = {r.id: i for i, r in enumerate(load_deadlines().rules)}
     return sorted(found, key=lambda d: (not d.legal, d.due, order[d.rule]))
+
+
+def undated_for(event: str, start: date, state: str | None = None,
+                summer: tuple[date, date] | None = None) -> list[Rule]:
+    """The rules `event` on `start` starts whose date cannot be counted without the summer break."""
+    return [r for r in _rules_for(event, state) if _undated(r, start, summer)]
 
 
 def event_for_letter(letter: str) -> str:
@@ -345,18 +425,37 @@ def event_for_letter(letter: str) -> str:
     return book.letter_events.get(letter, book.default_letter_event)
 
 
+def events_in(text: str) -> set[str]:
+    """Every event whose words are in `text`."""
+    if not isinstance(text, str) or not text.strip():
+        return set()
+    book = load_deadlines()
+    found = {book.event_words[" ".join(m.group().split())] for m in book.event_pattern.finditer(_fold(text))}
+    found.discard("")
+    return found
+
+
 def event_from_text(text: str) -> str | None:
     """The event a parent's words point to ("I signed the testing form" -> consent_signed).
 
     None when no event word is there, or words of two different events are ("the meeting about
     his records"), so the assistant asks instead of guessing.
     """
-    if not isinstance(text, str) or not text.strip():
-        return None
-    book = load_deadlines()
-    found = {book.event_words[" ".join(m.group().split())] for m in book.event_pattern.finditer(_fold(text))}
-    found.discard("")
+    found = events_in(text)
     return found.pop() if len(found) == 1 else None
+
+
+def needs_confirmation(event: str) -> bool:
+    """Whether `event` may be taken only once the parent confirms it (deadlines.yml `confirm`)."""
+    return event in load_deadlines().confirmed
+
+
+def start_stated(event: str, text: str) -> bool:
+    """Whether a date in `text` may be taken as the start of `event`'s clock: always, unless the event
+    lists `dated_by` phrases and none is in the text ("I asked for testing on May 4" dates a request,
+    not the school's receipt of consent)."""
+    pattern = load_deadlines().dated_by.get(event)
+    return pattern is None or bool(isinstance(text, str) and pattern.search(_fold(text)))
 
 
 def check_start(start: date, today: date) -> str | None:
@@ -391,6 +490,15 @@ def describe(deadline: Deadline, today: date, language: str = DEFAULT_LANGUAGE) 
     if deadline.legal and deadline.citation:
         parts.append(book.notes["citation"].get(language).format(**fill))
     return " ".join(parts)
+
+
+def describe_undated(rule: Rule, language: str = DEFAULT_LANGUAGE) -> str:
+    """What the parent reads for a rule whose date needs the summer break: why there is no date, and the
+    rule's citation."""
+    text = rule.texts["undated"]
+    language = text.language(language)
+    fill = dict(FILL_INS, citation=rule.citation)
+    return " ".join((text.get(language), load_deadlines().notes["citation"].get(language).format(**fill)))
 
 
 def problem_text(problem: str, language: str = DEFAULT_LANGUAGE) -> str:
