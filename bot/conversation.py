@@ -92,7 +92,7 @@ class Conversation:
         if entry is None:
             return self._turn([Reply(k.message("faq_unknown", lang))], state)
         cites = "; ".join(k.rights[r].citation for r in entry.rights)
-        text = entry.text.get(lang) + (f" ({cites})" if cites else "")
+        text = entry.text.get(lang) + (f" ({cites})" if cites else "") + replies.guidance_note(entry.rights, k, lang)
         out = [Reply(text)]
         if not state.disclaimer_shown:
             out.append(Reply(k.message("disclaimer", lang)))
@@ -108,7 +108,7 @@ class Conversation:
         term = k.glossary[key]
         text = k.message("explain_term", lang, name=term.name.get(lang), text=term.text.get(lang))
         if term.right:
-            text += f" ({k.rights[term.right].citation})"
+            text += f" ({k.rights[term.right].citation})" + replies.guidance_note([term.right], k, lang)
         return Turn((Reply(text),), replace(state, last_term=key))
 
     def small_talk(self, intent: str, state: State) -> Turn:

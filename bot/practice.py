@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from bot.knowledge import Knowledge
+from bot.replies import guidance_note
 from bot.scenarios import Fact, Scenario
 
 PARTS = ("situations", "rights", "letter", "advocate")
@@ -101,9 +102,13 @@ def score(scenario: Scenario, answer: Answer, knowledge: Knowledge, language: st
     for right in key.rights:
         r = k.rights[right]
         if right in answer.rights:
-            lines.append(say("practice_right_found", right=r.name.get(language), citation=r.citation))
+            lines.append(say("practice_right_found", right=r.name.get(language), citation=r.citation)
+                         + guidance_note([right], k, language))
         else:
-            lines.append(say("practice_right_missed", right=r.name.get(language), citation=r.citation, why=key.why))
+            # The right's own words, which its citation supports: the story's explanation cites nothing.
+            lines.append(say("practice_right_missed", right=r.name.get(language), text=r.text.get(language),
+                             citation=r.citation) + guidance_note([right], k, language))
+    lines.append(say("practice_why", why=key.why))
     rights = (sum(1 for r in key.rights if r in answer.rights) / len(key.rights)) if key.rights else \
         (1.0 if not answer.rights else 0.5)
 

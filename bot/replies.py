@@ -58,6 +58,13 @@ def reflection(situations: Sequence[str], knowledge: Knowledge, language: str) -
     return Reply(f"{knowledge.message('reflection_many', language)}\n{bullets}")
 
 
+def guidance_note(keys: Sequence[str], knowledge: Knowledge, language: str) -> str:
+    """" This point comes from guidance..." when any of these rights is guidance or practice rather than
+    a rule (idea-facts.md flags it SECONDARY), else "": wherever such a right is said, it is said so."""
+    flagged = any(knowledge.rights[k].confidence in ("secondary", "practical") for k in keys)
+    return " " + knowledge.message("secondary_note", language) if flagged else ""
+
+
 def rights(keys: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
     lines = [knowledge.message("rights_intro", language)]
     state_varies = False
@@ -65,8 +72,7 @@ def rights(keys: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
         right = knowledge.rights[key]
         line = knowledge.message("right_line", language, name=right.name.get(language),
                                  text=right.text.get(language), citation=right.citation)
-        if right.confidence in ("secondary", "practical"):  # said on the line it qualifies
-            line += " " + knowledge.message("secondary_note", language)
+        line += guidance_note([key], knowledge, language)  # said on the line it qualifies
         lines.append(line)
         state_varies = state_varies or right.state_varies
     if state_varies:

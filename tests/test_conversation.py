@@ -250,3 +250,14 @@ def test_bad_input_gets_a_kind_reply(conversation, knowledge, problem):
 def test_a_long_message_is_answered_with_a_note(conversation, knowledge):
     turn = conversation.triage(found(["transition"], notes=["too_long"]), "transition", State())
     assert turn.replies[0].text == knowledge.message("too_long")
+
+
+def test_a_faq_answer_or_term_from_guidance_says_so(conversation, knowledge):
+    """Legal review 9: the MTSS/RTI answer stated OSEP guidance (SECONDARY in idea-facts.md) as certain."""
+    note = knowledge.message("secondary_note")
+    faq = conversation.faq("general_info/mtss_rti", State()).replies[0].text
+    assert faq.endswith(f"({knowledge.rights['rti_no_delay'].citation}) {note}")
+    term = conversation.explain_term("what is RTI?", State()).replies[0].text
+    assert term.endswith(note)
+    plain = conversation.faq("general_info/iep_team", State()).replies[0].text
+    assert note not in plain  # a verified rule carries no such note

@@ -36,7 +36,11 @@ def test_feedback_names_what_was_missed_with_its_citation_and_why(scenario, know
     scored = score(scenario, answer, knowledge)
     text = "\n".join(scored.feedback)
     pwn = knowledge.rights["prior_written_notice"]
-    assert f"You missed {pwn.name.get()}, {pwn.citation}. Here is why it fits: The school refused in a phone call" in text
+    # The missed right is explained by its own words, which its citation supports (legal review 36);
+    # the story's explanation follows on a line of its own, with no citation beside it.
+    assert f"You missed {pwn.name.get()}. {pwn.text.get()} ({pwn.citation})" in text
+    assert "Why these fit this story: The school refused in a phone call" in text
+    assert "Here is why it fits" not in text
     assert "Telling the father to ask again next year." in text
     assert knowledge.letters["pwn_request"].name.get() in text
     assert knowledge.signs["evaluation_denied_unwritten"].reason.get() in text
@@ -122,3 +126,17 @@ def test_practice_that_ends_before_an_answer_stores_nothing(tmp_path, monkeypatc
     monkeypatch.setattr(sys, "stdin", io.StringIO("Sam\n\n1\n"))  # the input ends mid-answer
     assert cli(["practice", "--id", scenario.id]) == 2
     assert TrainingStore(training_engine(f"sqlite:///{tmp_path / 'training.db'}")).report().by_situation == []
+
+
+def test_a_missed_secondary_right_carries_the_guidance_note(knowledge):
+    """Legal review 36: rti_no_delay and other rights from guidance never got the note in feedback."""
+    from bot.scenarios import load_scenarios
+
+    note = knowledge.message("secondary_note")
+    flagged = {k for k, r in knowledge.rights.items() if r.confidence in ("secondary", "practical")}
+    scenario = next(s for s in load_scenarios(knowledge) if flagged & set(s.key.rights))
+    answer = read_answer({"situations": list(scenario.key.situations), "rights": [],
+                          "advocate": scenario.key.advocate_level}, knowledge)
+    text = "\n".join(score(scenario, answer, knowledge).feedback)
+    for key in flagged & set(scenario.key.rights):
+        assert f"{knowledge.rights[key].text.get()} ({knowledge.rights[key].citation}) {note}" in text

@@ -227,7 +227,8 @@ async def test_a_partial_answer_shows_what_was_missed_with_citation_and_why(clie
     words = text_of(html)
     pwn = knowledge.rights["prior_written_notice"]
     assert "Your score: 21 out of 100." in words
-    assert f"You missed {pwn.name.get()}, {pwn.citation}. Here is why it fits: The school refused" in words
+    assert f"You missed {pwn.name.get()}. {pwn.text.get()} ({pwn.citation})" in words
+    assert "Why these fit this story: The school refused" in words
     assert knowledge.message("practice_situation_extra",
                              situation=knowledge.situations["stalled_progress"].title.get()) in words
     assert knowledge.signs["evaluation_denied_unwritten"].reason.get() in words
