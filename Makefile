@@ -52,7 +52,7 @@ test-stories: train
 	  .venv/bin/python scripts/check_story_results.py results/stories
 
 test-heldout: train
-	@source scripts/env.sh && .venv/bin/python -m bot.evaluation --model models/current.tar.gz
+	@source scripts/env.sh && .venv/bin/python -m bot.serving.reports heldout --model models/current.tar.gz
 
 check-seeds:
 	@python3 ../shared/tools/seed_overlap.py . || (echo "Text repeats the seed documents: rewrite it in our own words." && exit 1)

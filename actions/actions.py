@@ -1,4 +1,4 @@
-"""Rasa SDK actions. Kept thin: read the tracker, ask bot.conversation, send the replies.
+"""Rasa SDK actions. Kept thin: read the tracker, ask bot.guidance.conversation, send the replies.
 
 The knowledge is read once when the action server imports this module; no action does blocking I/O.
 """
@@ -13,10 +13,10 @@ from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import CASES, SETTINGS, case_key, remember
-from bot.conversation import SMALL_TALK, Conversation, State, Turn
-from bot.handoff import MISSES_SLOT, Helpline, misses_before
+from bot.guidance.conversation import SMALL_TALK, Conversation, State, Turn
+from bot.guidance.handoff import MISSES_SLOT, Helpline, misses_before
+from bot.guidance.replies import Reply
 from bot.knowledge import load_knowledge
-from bot.replies import Reply
 
 logger = logging.getLogger(__name__)
 CONVERSATION = Conversation(load_knowledge(), Helpline.from_settings(SETTINGS))

@@ -11,8 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.actions import say
 from actions.services import KNOWLEDGE, language, remember, stories
-from bot.advocate import UNCLEAR, read_answer
-from bot.advocate_flow import AdvocateFlow
+from bot.guidance.advocate import UNCLEAR, read_answer
+from bot.guidance.advocate_flow import AdvocateFlow
 
 FLOW = AdvocateFlow(KNOWLEDGE)
 

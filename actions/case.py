@@ -1,6 +1,6 @@
 """Rasa SDK actions for the remembered case: a returning parent's recall, the school's answer,
-reminders (delivered once, stopped on request), and deleting everything. Thin: bot.case_service
-and bot.case_flow decide; every database call runs in a worker thread."""
+reminders (delivered once, stopped on request), and deleting everything. Thin: bot.cases.service
+and bot.cases.flow decide; every database call runs in a worker thread."""
 from __future__ import annotations
 
 import asyncio
@@ -14,10 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import say
 from actions.services import CASES, KNOWLEDGE, QUEUE, SERVICE, address, case_key, language, today
-from bot.case_flow import CaseFlow
-from bot.case_service import REMIND_AT, CaseService
-from bot.cases import ERASE_SLOT
-from bot.replies import Reply
+from bot.cases.flow import CaseFlow
+from bot.cases.service import REMIND_AT, CaseService
+from bot.cases.store import ERASE_SLOT
+from bot.guidance.replies import Reply
 
 logger = logging.getLogger(__name__)
 FLOW = CaseFlow(KNOWLEDGE)

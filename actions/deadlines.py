@@ -15,8 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions.actions import say
 from actions.case import CASE_SERVICE
 from actions.services import CASES, KNOWLEDGE, address, case_key, language, today
-from bot.deadline_flow import NO_STATE, REMOVAL, DeadlineFlow
-from bot.deadlines import deadlines_for, problem_text, undated_for
+from bot.cases.deadline_flow import NO_STATE, REMOVAL, DeadlineFlow
+from bot.cases.deadlines import deadlines_for, problem_text, undated_for
 
 logger = logging.getLogger(__name__)
 FLOW = DeadlineFlow(KNOWLEDGE)

@@ -1,5 +1,5 @@
 """Rasa SDK actions for the letters: one form per letter, its validation and questions, the summary,
-making the files, and recording when the letter was sent. Thin: bot.letter_flow decides what is said.
+making the files, and recording when the letter was sent. Thin: bot.letters.flow decides what is said.
 
 Database work and rendering block, so they run in a worker thread and the action server's event loop
 keeps serving other parents.
@@ -19,12 +19,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.actions import CONVERSATION, _send, _state, say
 from actions.case import CASE_SERVICE
 from actions.services import KNOWLEDGE, SERVICE, SETTINGS, address, case_key, language, stories, today
-from bot.case_flow import CaseFlow
-from bot.dates import parse_date
-from bot.letter_flow import LetterFlow
-from bot.letter_service import stored_as_rendered
-from bot.letters import missing_details
-from bot.replies import Reply
+from bot.cases.flow import CaseFlow
+from bot.guidance.replies import Reply
+from bot.knowledge.dates import parse_date
+from bot.letters.drafting import missing_details
+from bot.letters.flow import LetterFlow
+from bot.letters.service import stored_as_rendered
 
 logger = logging.getLogger(__name__)
 FLOW = LetterFlow(KNOWLEDGE)

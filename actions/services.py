@@ -9,12 +9,12 @@ from typing import List, Sequence, Tuple
 
 from rasa_sdk import Tracker
 
-from bot.cases import CaseStore
+from bot.cases.reminders import ReminderQueue
+from bot.cases.store import CaseStore
 from bot.knowledge import load_knowledge
-from bot.letter_service import LetterService
-from bot.reminders import ReminderQueue
-from bot.sealing import Sealer
-from bot.settings import Settings
+from bot.letters.service import LetterService
+from bot.ops.settings import Settings
+from bot.storage.sealing import Sealer
 
 logger = logging.getLogger(__name__)
 KNOWLEDGE = load_knowledge()

@@ -23,11 +23,11 @@ if str(ROOT) not in sys.path:  # run as a file, sys.path[0] is bench/, not the r
     sys.path.insert(0, str(ROOT))
 
 from bot.knowledge import load_knowledge  # noqa: E402
-from bot.letter_files import FORMATS  # noqa: E402
-from bot.letter_flow import LetterFlow  # noqa: E402
-from bot.letter_service import LetterService  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.store import make_engine  # noqa: E402
+from bot.letters.files import FORMATS  # noqa: E402
+from bot.letters.flow import LetterFlow  # noqa: E402
+from bot.letters.service import LetterService  # noqa: E402
+from bot.letters.store import make_engine  # noqa: E402
+from bot.ops.settings import Settings  # noqa: E402
 
 RUNS = 20
 LETTER = "meeting_request"

@@ -25,30 +25,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     letter.add_argument("--date", metavar="YYYY-MM-DD", help="the letter's date (default: today)")
     letter.add_argument("--school-days", type=int, default=None, metavar="N",
                         help="ask for a reply within N school days (default: $IEP_RESPONSE_SCHOOL_DAYS or 10)")
-    from bot.case_cli import add_commands
-    from bot.deployment_cli import add_commands as add_deployment_commands
-    from bot.training_cli import add_commands as add_training_commands
+    from bot.cases.cli import add_commands
+    from bot.ops.cli import add_commands as add_deployment_commands
+    from bot.training.cli import add_commands as add_training_commands
 
     add_commands(commands)
     add_training_commands(commands)
     add_deployment_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "deployment":
-        from bot.deployment_cli import run as run_deployment
+        from bot.ops.cli import run as run_deployment
 
         return run_deployment(args)
     if args.command in ("case", "purge", "case-db"):
-        from bot.case_cli import run
+        from bot.cases.cli import run
 
         return run(args)
     if args.command in ("scenarios", "practice", "training"):
-        from bot.training_cli import run as run_training
+        from bot.serving.rasa_model import open_nlu
+        from bot.training.cli import run as run_training
 
-        return run_training(args)
+        return run_training(args, load_parser=open_nlu)
     if args.command == "knowledge":
         return _check_knowledge()
     if args.command == "letter":
-        from bot.letter_cli import run_letter
+        from bot.letters.cli import run_letter
 
         return run_letter(args, parser)
     return _triage(args, parser)
@@ -70,9 +71,9 @@ def _check_knowledge() -> int:
 def _triage(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if bool(args.text) == bool(args.jsonl):
         parser.error("give either a message or --jsonl FILE")
+    from bot.guidance.report import report
     from bot.knowledge import load_knowledge
-    from bot.rasa_model import RasaNLU, model_path
-    from bot.triage_report import report
+    from bot.serving.rasa_model import RasaNLU, model_path
 
     try:
         items = list(_items(args))

@@ -1,5 +1,5 @@
 # Embedded defaults for running on one machine. Every value can be overridden from the environment;
-# deploy/README.md lists them all (bot/deployment.py VARIABLES).
+# deploy/README.md lists them all (bot/ops/deployment.py VARIABLES).
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"

@@ -17,7 +17,7 @@ training_inputs() {
   (cd "$ROOT" && {
     echo config.yml; echo requirements.lock
     find domain data -path data/scenarios -prune -o -type f -name '*.yml' -print  # scenarios are not training data
-    echo bot/nlu_components.py; echo bot/classifier.py
+    echo bot/serving/nlu_components.py; echo bot/understanding/classifier.py
   })
 }
 model_key() { hash_files $(training_inputs); }

@@ -120,7 +120,7 @@ def _start(letter: str) -> list[dict]:
 
 
 def story_tests(knowledge: Knowledge) -> dict:
-    from bot.letters import letter_fields
+    from bot.letters.drafting import letter_fields
 
     stories = []
     for letter in knowledge.letters:

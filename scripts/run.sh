@@ -12,22 +12,22 @@ cd "$ROOT"
 # The case database is brought to the current schema once, before any server opens it.
 "$VENV/bin/python" -m bot case-db upgrade || exit 1
 # The action server listens on 127.0.0.1 and answers only calls carrying $IEP_ACTION_TOKEN (endpoints.yml).
-"$VENV/bin/python" -m bot.action_server --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
+"$VENV/bin/python" -m bot.serving.action_server --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
 pids+=($!)
 # Letter downloads (DOCX, PDF) behind unguessable, expiring links.
-"$VENV/bin/python" -m bot.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &
+"$VENV/bin/python" -m bot.letters.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &
 pids+=($!)
 # Reminders kept in the case database, delivered once each; also the daily retention purge.
-"$VENV/bin/python" -m bot.reminder_worker >"$ROOT/var/reminders.log" 2>&1 &
+"$VENV/bin/python" -m bot.channels.reminder_worker >"$ROOT/var/reminders.log" 2>&1 &
 pids+=($!)
 # Our web and SMS channels (credentials.yml). The HTTP API is on for the reminder worker only: every call
 # needs a JWT signed with the secret in $IEP_RASA_JWT_SECRET_FILE (never put on the command line).
-"$VENV/bin/python" -m bot.rasa_server --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
+"$VENV/bin/python" -m bot.serving.rasa_server --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
     --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 >"$ROOT/var/rasa.log" 2>&1 &
 pids+=($!)
 
 # A sample family-support page with the chat widget on it.
-"$VENV/bin/python" -m bot.demo_site --port "$SITE_PORT" >"$ROOT/var/site.log" 2>&1 &
+"$VENV/bin/python" -m bot.channels.demo_site --port "$SITE_PORT" >"$ROOT/var/site.log" 2>&1 &
 pids+=($!)
 
 echo "Starting (the first answer takes about half a minute)..."

@@ -19,22 +19,22 @@ cd "$ROOT"
 "$VENV/bin/python" -m bot deployment check --create-databases || exit 1
 "$VENV/bin/python" -m bot case-db upgrade || exit 1
 # The action server listens on 127.0.0.1 and answers only calls carrying $IEP_ACTION_TOKEN (endpoints.yml).
-"$VENV/bin/python" -m bot.action_server --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
+"$VENV/bin/python" -m bot.serving.action_server --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
 pids+=($!)
-"$VENV/bin/python" -m bot.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &
+"$VENV/bin/python" -m bot.letters.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &
 pids+=($!)
 # One reminder worker serves every server: it wakes conversations through RASA_URL (the first server; any
 # would do, since they share the stores).
-"$VENV/bin/python" -m bot.reminder_worker >"$ROOT/var/reminders.log" 2>&1 &
+"$VENV/bin/python" -m bot.channels.reminder_worker >"$ROOT/var/reminders.log" 2>&1 &
 pids+=($!)
 ports=()
 for i in $(seq 0 $((RASA_SERVERS - 1))); do
   port=$((RASA_PORT + i)); ports+=("$port")
-  "$VENV/bin/python" -m bot.rasa_server --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
+  "$VENV/bin/python" -m bot.serving.rasa_server --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
       --credentials credentials.yml --port "$port" --interface 127.0.0.1 >"$ROOT/var/rasa-$port.log" 2>&1 &
   pids+=($!)
 done
-"$VENV/bin/python" -m bot.demo_site --port "$SITE_PORT" >"$ROOT/var/site.log" 2>&1 &
+"$VENV/bin/python" -m bot.channels.demo_site --port "$SITE_PORT" >"$ROOT/var/site.log" 2>&1 &
 pids+=($!)
 
 echo "Starting $RASA_SERVERS Rasa servers (about half a minute)..."

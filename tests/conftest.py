@@ -34,7 +34,7 @@ def knowledge() -> Knowledge:
 @pytest.fixture(scope="session")
 def nlu():
     """The trained Rasa model (make test trains it first): the conversation's own NLU path."""
-    from bot.rasa_model import RasaNLU, model_path
+    from bot.serving.rasa_model import RasaNLU, model_path
 
     parser = RasaNLU(model_path(str(ROOT / "models" / "current.tar.gz")))
     yield parser

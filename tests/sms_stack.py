@@ -10,9 +10,9 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
-from bot.conversation_tokens import PhoneHasher
-from bot.store import conversation_key
-from bot.twilio import signature
+from bot.channels.tokens import PhoneHasher
+from bot.channels.twilio import signature
+from bot.letters.store import conversation_key
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.stack import Stack
 

@@ -20,12 +20,12 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot.knowledge import load_knowledge
-from bot.letter_service import LetterService
-from bot.letters import LetterRequest
-from bot.schema import make_engine
-from bot.sealing import Sealer, is_sealed
-from bot.settings import Settings
-from bot.store import conversation_key
+from bot.letters.drafting import LetterRequest
+from bot.letters.service import LetterService
+from bot.letters.store import conversation_key
+from bot.ops.settings import Settings
+from bot.storage.schema import make_engine
+from bot.storage.sealing import Sealer, is_sealed
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv" / "bin"
@@ -87,15 +87,15 @@ class Stack:
 
     def start(self, name: str) -> None:
         python = str(VENV / "python")
-        rasa = [python, "-m", "bot.rasa_server", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+        rasa = [python, "-m", "bot.serving.rasa_server", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port"]
         commands = {
-            "actions": [python, "-m", "bot.action_server", "--actions", "actions", "--port", str(self.action_port)],
+            "actions": [python, "-m", "bot.serving.action_server", "--actions", "actions", "--port", str(self.action_port)],
             "rasa": [*rasa, str(self.rasa_port)],
             "rasa2": [*rasa, self.rasa2_url.rsplit(":", 1)[1]],
-            "links": [python, "-m", "bot.link_server", "--port", str(self.link_port)],
-            "site": [python, "-m", "bot.demo_site", "--port", str(self.site_port)],
-            "worker": [python, "-m", "bot.reminder_worker"],
+            "links": [python, "-m", "bot.letters.link_server", "--port", str(self.link_port)],
+            "site": [python, "-m", "bot.channels.demo_site", "--port", str(self.site_port)],
+            "worker": [python, "-m", "bot.channels.reminder_worker"],
         }
         health = {"rasa": f"{self.rasa_url}/webhooks/web/", "rasa2": f"{self.rasa2_url}/webhooks/web/", "actions": f"http://127.0.0.1:{self.action_port}/health",
                   "links": f"http://127.0.0.1:{self.link_port}/health", "site": f"{self.site_url}/"}
@@ -139,7 +139,7 @@ class Stack:
 
     def sender(self, name: str) -> str:
         """The Rasa conversation id behind a test's conversation (what the tracker store keys on)."""
-        from bot.conversation_tokens import TokenSigner
+        from bot.channels.tokens import TokenSigner
 
         if name not in self.tokens:
             self.say(name, "hi")

@@ -1,4 +1,4 @@
-"""The action server (bot/action_server.py) as a real process: on loopback, and answering only a caller that
+"""The action server (bot/serving/action_server.py) as a real process: on loopback, and answering only a caller that
 sends the shared token in the Authorization header. No mocks."""
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def action_server(tmp_path_factory):
            "IEP_SECRET_FILE": str(work / "id.secret"), "IEP_DATA_KEY_FILE": str(work / "data.key"),
            "RASA_TELEMETRY_ENABLED": "false"}
     log = open(work / "actions.log", "ab")
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.action_server", "--actions", "actions",
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.serving.action_server", "--actions", "actions",
                              "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:

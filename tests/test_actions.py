@@ -1,4 +1,4 @@
-"""The rasa-sdk actions: thin, and sending what bot.conversation says."""
+"""The rasa-sdk actions: thin, and sending what bot.guidance.conversation says."""
 from __future__ import annotations
 
 import pytest
@@ -84,7 +84,7 @@ async def test_a_deadline_question_whose_event_is_unclear_is_asked_again_kindly(
     """Found by the load benchmark: "how long do they have to answer me" crashed the validator, so the
     parent got no answer at all."""
     from actions.deadlines import ValidateDeadlineForm
-    from bot.deadlines import problem_text
+    from bot.cases.deadlines import problem_text
 
     dispatcher = CollectingDispatcher()
     changes = await ValidateDeadlineForm().validate_deadline_event(
@@ -139,7 +139,7 @@ async def test_talk_to_a_person_uses_the_state_the_conversation_knows(knowledge)
 
 
 async def test_the_second_turn_in_a_row_not_understood_brings_a_person(knowledge):
-    from bot.handoff import MISSES_SLOT
+    from bot.guidance.handoff import MISSES_SLOT
 
     first, events = await run(actions.ActionFallback(), tracker(intent="nlu_fallback", events=[_user("nlu_fallback")]))
     assert first[0]["text"] == knowledge.message("fallback") and SlotSet(MISSES_SLOT, 1) in events
@@ -155,7 +155,7 @@ async def test_the_second_turn_in_a_row_not_understood_brings_a_person(knowledge
 
 
 async def test_a_story_that_cannot_be_placed_counts_toward_the_referral(knowledge):
-    from bot.handoff import MISSES_SLOT
+    from bot.guidance.handoff import MISSES_SLOT
 
     history = [_user("nlu_fallback"), {"event": "slot", "name": MISSES_SLOT, "value": 1}, _user("stalled_progress")]
     messages, events = await run(actions.ActionTriage(), tracker(intent="greet", triage={"applies": [], "text": "hmm"},

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.advocate import judge
+from bot.guidance.advocate import judge
 
 
 @pytest.mark.parametrize("situation,text,sign", [
@@ -82,9 +82,9 @@ def test_someone_else_asking_is_not_the_parent_raising_it(knowledge):
     assert "placement_without_parent" in result.signs
 
 
-# The parent's answers to the open questions (bot/advocate_flow.py asks them one at a time).
-from bot.advocate import UNCLEAR, read_answer  # noqa: E402
-from bot.advocate_flow import AdvocateFlow  # noqa: E402
+# The parent's answers to the open questions (bot/guidance/advocate_flow.py asks them one at a time).
+from bot.guidance.advocate import UNCLEAR, read_answer  # noqa: E402
+from bot.guidance.advocate_flow import AdvocateFlow  # noqa: E402
 
 
 @pytest.mark.parametrize("sign,reply,expected", [

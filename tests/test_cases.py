@@ -11,14 +11,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from bot.cases import CASE_TABLES, CaseStore
+from bot.cases.reminders import MAX_ATTEMPTS, ReminderQueue
+from bot.cases.retention import claim_job, parse_age, purge, purge_tracker
+from bot.cases.store import CASE_TABLES, CaseStore
 from bot.cli import main as cli
-from bot.reminders import MAX_ATTEMPTS, ReminderQueue
-from bot.retention import claim_job, parse_age, purge, purge_tracker
-from bot.schema import Base, current_revision, make_engine, sealer_of
-from bot.sealing import SealError, Sealer
-from bot.sms_contacts import SmsContacts
-from bot.store import LetterStore, conversation_key
+from bot.letters.store import LetterStore, conversation_key
+from bot.storage.contacts import SmsContacts
+from bot.storage.schema import Base, current_revision, make_engine, sealer_of
+from bot.storage.sealing import Sealer, SealError
 
 NOW = datetime(2026, 3, 2, 9, 30)
 KEY = conversation_key("parent-1", b"secret")
@@ -169,7 +169,7 @@ def test_deleting_a_conversation_leaves_zero_rows_in_every_table_and_twice_is_ha
         texted = cases.schedule(key, kind="deadline", subject="deadline:1", due_at=NOW, now=NOW,
                                 address=sealer_of(engine).seal({"conversation_id": key, "channel": "sms"}))
         ReminderQueue(engine).deliver(texted.id, key, NOW, [{"text": "Did it happen?"}])  # left in the SMS outbox
-        from bot.deadlines import deadlines_for
+        from bot.cases.deadlines import deadlines_for
 
         cases.add_deadlines(key, [d for d in deadlines_for("records_requested", date(2026, 3, 2)) if d.legal],
                             letter.id, NOW)
@@ -235,7 +235,7 @@ def test_a_sealed_address_needs_the_key_and_survives_rotation():
 
 
 def test_case_show_is_redacted_unless_asked_and_purge_reports(engine, monkeypatch, capsys, tmp_path):
-    from bot.settings import Settings
+    from bot.ops.settings import Settings
 
     monkeypatch.setenv("DATABASE_URL", str(engine.url))
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'none.db'}")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from bot.classifier import MODEL_FILE, IntentModel
-from bot.terms import TermFinder
+from bot.understanding.classifier import MODEL_FILE, IntentModel
+from bot.understanding.terms import TermFinder
 from tests.stack import MODEL
 
 HELDOUT = Path(__file__).parent / "data" / "heldout"

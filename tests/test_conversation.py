@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.conversation import Conversation, State
+from bot.guidance.conversation import Conversation, State
 
 CITATION = re.compile(r"\(34 CFR [^)]+\)|\(OSEP Memo [^)]+\)")
 
@@ -169,8 +169,8 @@ def test_talk_to_a_person_with_no_helpline_set_still_points_somewhere(conversati
 
 
 def test_talk_to_a_person_gives_the_configured_helpline_hours_and_call_back(knowledge):
-    from bot.conversation import Conversation
-    from bot.handoff import Helpline
+    from bot.guidance.conversation import Conversation
+    from bot.guidance.handoff import Helpline
 
     helpline = Helpline(name="the Sample Family Center", phone="555-0100", email="help@example.org",
                         hours="weekdays 9 am to 5 pm Eastern", callback="within one business day")
@@ -183,8 +183,8 @@ def test_talk_to_a_person_gives_the_configured_helpline_hours_and_call_back(know
 
 
 def test_talk_to_a_person_with_only_the_older_one_line_contact(knowledge):
-    from bot.conversation import Conversation
-    from bot.handoff import Helpline
+    from bot.guidance.conversation import Conversation
+    from bot.guidance.handoff import Helpline
 
     text = _referral(Conversation(knowledge, Helpline(contact="our helpline at 555-0100")).handoff(State()))
     assert "You can reach our helpline at 555-0100." in text and "parentcenterhub.org" in text
@@ -231,7 +231,7 @@ def test_a_story_it_cannot_place_counts_as_a_miss_and_one_it_can_does_not(conver
 
 
 def test_the_streak_is_read_from_the_previous_turn_only():
-    from bot.handoff import MISSES_SLOT, misses_before
+    from bot.guidance.handoff import MISSES_SLOT, misses_before
 
     user = {"event": "user", "text": "x"}
     missed = lambda n: {"event": "slot", "name": MISSES_SLOT, "value": n}  # noqa: E731

@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import time
 
-from bot.conversation_tokens import PhoneHasher, TokenSigner, _base36
-from bot.settings import Settings
+from bot.channels.tokens import PhoneHasher, TokenSigner, _base36
+from bot.ops.settings import Settings
 
 DAY = 24 * 3600
 

@@ -11,13 +11,13 @@ from alembic import command
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from bot.cases import CaseStore
+from bot.cases.store import CaseStore
 from bot.cli import main as cli
-from bot.resealing import rotate
-from bot.schema import _config, current_revision, make_engine
-from bot.sealing import SealError, Sealer, is_sealed
-from bot.sms_contacts import SmsContacts
-from bot.store import LetterStore, conversation_key
+from bot.letters.store import LetterStore, conversation_key
+from bot.storage.contacts import SmsContacts
+from bot.storage.resealing import rotate
+from bot.storage.schema import _config, current_revision, make_engine
+from bot.storage.sealing import Sealer, SealError, is_sealed
 
 NOW = datetime(2026, 3, 2, 9, 30)
 NAME, CHILD, SCHOOL, PHONE = "Zebulon Quillfeather", "Marisol Quillfeather", "Thistlewood Academy", "+15550134477"
@@ -172,7 +172,7 @@ async def test_the_tracker_store_seals_event_data_and_reads_it_back_everywhere(t
     from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.tracker_store import ErasableSQLTrackerStore
+    from bot.serving.tracker_store import ErasableSQLTrackerStore
 
     domain = Domain.from_dict({"intents": ["greet"], "slots": {"parent_name": {
         "type": "text", "influence_conversation": False, "mappings": [{"type": "custom"}]}}})

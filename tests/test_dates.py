@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dates import (
+from bot.knowledge.dates import (
     CALENDAR_FILE,
     CalendarWords,
     add_calendar_days,
@@ -380,11 +380,11 @@ def test_a_written_date_reads_back_as_the_same_date():
 # --- no Rasa ---------------------------------------------------------------------------------------
 
 def test_dates_module_imports_no_rasa():
-    tree = ast.parse((ROOT / "bot" / "dates.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "bot" / "knowledge" / "dates.py").read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {name.split(".")[0] for name in imported} & {"rasa", "rasa_sdk"}
 
-    code = "import sys, bot.dates; print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')))"
+    code = "import sys, bot.knowledge.dates; print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

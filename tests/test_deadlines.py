@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.dates import add_calendar_days, add_school_days, format_date
-from bot.deadlines import (
+from bot.cases.deadlines import (
     DEADLINES_FILE,
     KINDS,
     Deadline,
@@ -25,8 +24,9 @@ from bot.deadlines import (
     load_deadlines,
     problem_text,
 )
-from bot.readability import PARENT_LIMIT, grade
-from bot.states import all_states
+from bot.guidance.readability import PARENT_LIMIT, grade
+from bot.knowledge.dates import add_calendar_days, add_school_days, format_date
+from bot.knowledge.states import all_states
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT.parent / "shared" / "idea-facts.md"
@@ -416,11 +416,11 @@ def test_the_real_file_loads():
 
 
 def test_never_imports_rasa():
-    for name in ("deadlines.py", "states.py"):
+    for name in ("cases/deadlines.py", "knowledge/states.py"):
         tree = ast.parse((ROOT / "bot" / name).read_text(encoding="utf-8"))
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not {n.split(".")[0] for n in imported} & {"rasa", "rasa_sdk"}
-    code = "import sys, bot.deadlines; print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')))"
+    code = "import sys, bot.cases.deadlines; print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

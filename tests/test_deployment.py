@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.deployment import VARIABLES, DeploymentError, check, parse_lock_store_url, rasa_workers
+from bot.ops.deployment import VARIABLES, DeploymentError, check, parse_lock_store_url, rasa_workers
 from tests.services import free_port_nobody_listens_on
 from tests.stack import MODEL, ROOT
 
@@ -61,7 +61,7 @@ def test_lock_store_urls():
 def test_the_rasa_server_refuses_to_start_on_an_unreachable_store(tmp_path):
     env = {**_env(tmp_path, TRACKER_STORE_URL=f"postgresql://postgres@127.0.0.1:{free_port_nobody_listens_on()}/x"),
            "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "bot.rasa_server", "--port", "1"], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "bot.serving.rasa_server", "--port", "1"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]  # one line
@@ -74,7 +74,7 @@ def test_a_rasa_that_fell_back_to_memory_stops_instead_of_forgetting_conversatio
     endpoints.write_text((ROOT / "endpoints.yml").read_text().replace("ErasableSQLTrackerStore", "Missing"))
     env = {**_env(tmp_path), "RASA_TELEMETRY_ENABLED": "false", "IEP_RASA_JWT_SECRET": "x" * 32,
            "IEP_API_KEYS": "k", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "bot.rasa_server", "--model", str(MODEL), "--endpoints",
+    done = subprocess.run([sys.executable, "-m", "bot.serving.rasa_server", "--model", str(MODEL), "--endpoints",
                            str(endpoints), "--credentials", "credentials.yml", "--interface", "127.0.0.1",
                            "--port", str(free_port_nobody_listens_on())],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
@@ -86,8 +86,8 @@ def test_every_variable_in_use_is_documented_once():
     named = {v.name for v in VARIABLES}
     assert len(named) == len(VARIABLES)
     used = set(re.findall(r"\$\{(\w+)\}", (ROOT / "endpoints.yml").read_text()))
-    used |= set(re.findall(r'"([A-Z][A-Z0-9_]{3,})"', (ROOT / "bot" / "settings.py").read_text()))
+    used |= set(re.findall(r'"([A-Z][A-Z0-9_]{3,})"', (ROOT / "bot" / "ops" / "settings.py").read_text()))
     used |= set(re.findall(r"^export (\w+)=", (ROOT / "scripts" / "defaults.sh").read_text(), re.M))
-    assert used <= named, f"not in bot/deployment.py VARIABLES: {sorted(used - named)}"
+    assert used <= named, f"not in bot/ops/deployment.py VARIABLES: {sorted(used - named)}"
     guide = (ROOT / "deploy" / "README.md").read_text()
     assert not [name for name in named if f"`{name}`" not in guide], "deploy/README.md misses some variables"

@@ -13,7 +13,7 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from bot.schema import ReminderRow
+from bot.storage.schema import ReminderRow
 from tests.stack import API_KEY, Stack, running
 
 OPENING = ["My son is 9 and has an IEP for ADHD and dyslexia. His reading help was cut from daily to twice a week "

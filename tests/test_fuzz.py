@@ -21,13 +21,13 @@ import requests
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from bot.details import details_from_story, unmarked
-from bot.inputs import as_client_message
+from bot.channels.twilio import signature
 from bot.knowledge import load_knowledge
-from bot.twilio import signature
+from bot.letters.details import details_from_story, unmarked
+from bot.understanding.inputs import as_client_message
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
-from tests.stack import API_KEY, ROOT, running
 from tests.sms_stack import HELP_MARK, PUBLIC_URL, SmsStack
+from tests.stack import API_KEY, ROOT, running
 
 SUMMARY = ROOT / "results" / "fuzz-summary.json"
 STORY = ("My son is 9 and has an IEP for ADHD and dyslexia. His reading help was cut from daily to twice a week "
@@ -262,7 +262,7 @@ class LetterForm(WebConversation):
 
     def state(self) -> dict:
         """The form's state as Rasa holds it (the API, with the worker's kind of token)."""
-        from bot.conversation_tokens import TokenSigner
+        from bot.channels.tokens import TokenSigner
 
         sender = TokenSigner.from_settings(self.stack.settings, self.stack.env).verify(self.token)
         tracker = requests.get(f"{self.stack.rasa_url}/conversations/{sender}/tracker", timeout=30,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handoff import PARENT_CENTERS, Helpline, referral_lines, state_name
-from bot.settings import Settings, SettingsError
+from bot.guidance.handoff import PARENT_CENTERS, Helpline, referral_lines, state_name
+from bot.ops.settings import Settings, SettingsError
 
 FULL = {"IEP_HELPLINE_NAME": "the Sample Family Center", "IEP_HELPLINE_PHONE": "555-0100",
         "IEP_HELPLINE_EMAIL": "help@example.org", "IEP_HELPLINE_HOURS": "weekdays  9 am to 5 pm\nEastern",

@@ -13,8 +13,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.deadlines import ActionAskDeadlineEvent, ActionAskDeadlineStart, ActionStartDeadline, ValidateDeadlineForm
-from bot.deadline_flow import NO_CONSENT_YET, REMOVAL, DeadlineFlow
-from bot.deadlines import deadlines_for, describe, load_deadlines, undated_for
+from bot.cases.deadline_flow import NO_CONSENT_YET, REMOVAL, DeadlineFlow
+from bot.cases.deadlines import deadlines_for, describe, load_deadlines, undated_for
 
 ASKED_ON_A_DATE = "I asked the school to evaluate my son on March 2. When does the evaluation have to be done?"
 ONE_DAY = "my daughter got a 1 day suspension yesterday, when do they have to meet with me?"

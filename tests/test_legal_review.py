@@ -6,28 +6,18 @@ findings (1, 2, 19, 20, 33, 36) are tested with the deadline code.
 """
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import date
 from pathlib import Path
 
-import pytest
 import yaml
+
+from bot.letters import drafting, flow
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "data" / "scenarios"
 TEMPLATES = ROOT / "templates" / "letters" / "en"
 TODAY = date(2026, 11, 24)
-
-
-def _module(*names: str):
-    """The first of these modules that imports (the letter code moved from bot/letters.py to bot/letters/)."""
-    for name in names:
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    raise ImportError(f"none of {names} imports")
 
 
 def flat(text: str) -> str:
@@ -51,8 +41,6 @@ def right(knowledge, key: str) -> str:
 
 
 def letter(knowledge, letter_id: str, **details: str) -> str:
-    flow = _module("bot.letters.flow", "bot.letter_flow")
-    drafting = _module("bot.letters.drafting", "bot.letters")
     base = {"parent_name": "Maria Lopez", "child_name": "Sam Lopez", "school": "Lincoln Elementary"}
     request = flow.LetterFlow(knowledge).request(letter_id, {**base, **details}, "en", TODAY, 10)
     return drafting.LetterWriter(knowledge).render(request).text
@@ -251,7 +239,6 @@ def test_24_the_program_not_the_building_is_the_placement_change():
 # --- Finding 25: the school may not require a reason for an IEE, so the letter does not either ---------------------
 
 def test_25_the_iee_letter_can_be_made_without_a_reason(knowledge):
-    drafting = _module("bot.letters.drafting", "bot.letters")
     assert knowledge.fields["disagreement"].optional
     details = {"parent_name": "Maria Lopez", "child_name": "Sam Lopez", "school": "Lincoln Elementary"}
     assert drafting.missing_details("iee_request", details, knowledge) == []

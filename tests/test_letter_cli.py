@@ -1,7 +1,7 @@
-"""`iep-navigator letter` (bot/letter_cli.py): called in-process through bot.cli.main, plus one real
+"""`iep-navigator letter` (bot/letters/cli.py): called in-process through bot.cli.main, plus one real
 `python -m bot letter --list` run to prove the module entry works. Exit code 2 for anything the user can fix.
 
-bot.letter_cli is imported only inside main(), so a broken letter_cli fails each test here, not the collection.
+bot.letters.cli is imported only inside main(), so a broken letter_cli fails each test here, not the collection.
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from docx import Document
 from pypdf import PdfReader
 
 from bot.cli import main
-from bot.letters import letter_fields
+from bot.letters.drafting import letter_fields
+from bot.letters.flow import LetterFlow
 from tests.conftest import ROOT
-from bot.letter_flow import LetterFlow
 from tests.test_letters import CASES, TODAY, case_details, docx_text, golden_path, pdf_text, squash
 
 DATE = TODAY.isoformat()  # 2026-11-24, the date of every golden letter

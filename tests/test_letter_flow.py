@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from bot.details import details_from_story, read_answer
-from bot.letter_flow import LetterFlow, Links, split_text
-from bot.letters import LetterWriter
+from bot.letters.details import details_from_story, read_answer
+from bot.letters.drafting import LetterWriter
+from bot.letters.flow import LetterFlow, Links, split_text
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 

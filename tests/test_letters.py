@@ -29,13 +29,23 @@ from markupsafe import escape
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, StreamObject
 
-from bot import readability
-from bot.dates import format_date
+from bot.guidance import readability
 from bot.knowledge import Knowledge, load_knowledge
-from bot.letter_files import LetterFiles
-from bot.letter_flow import LetterFlow
-from bot.letters import (LONG_TEXT_LIMIT, TEMPLATES, LetterError, LetterRequest, LetterWriter, MissingDetails,
-                         RenderedLetter, clean_value, letter_fields, missing_details)
+from bot.knowledge.dates import format_date
+from bot.letters.drafting import (
+    LONG_TEXT_LIMIT,
+    TEMPLATES,
+    LetterError,
+    LetterRequest,
+    LetterWriter,
+    MissingDetails,
+    RenderedLetter,
+    clean_value,
+    letter_fields,
+    missing_details,
+)
+from bot.letters.files import LetterFiles
+from bot.letters.flow import LetterFlow
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "letters"
 TODAY = date(2026, 11, 24)  # a Tuesday, two days before Thanksgiving

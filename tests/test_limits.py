@@ -1,7 +1,7 @@
 """Rate limits and size limits on the live stack: a kind "please wait", nothing lost, danger always answered.
 
 The limits are set low here (3 messages per conversation and 8 per address a minute) so a test can
-reach them; the defaults (bot/settings.py) are far above a parent typing.
+reach them; the defaults (bot/ops/settings.py) are far above a parent typing.
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 import pytest
 import requests
 
-from bot.sms_dialog import notice
-from tests.stack import API_KEY, running
+from bot.channels.sms_dialog import notice
 from tests.sms_stack import HELP_MARK, SmsStack
+from tests.stack import API_KEY, running
 
 CRISIS = "I am scared, my son said he wants to kill himself tonight"
 

@@ -11,11 +11,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from docx import Document
 from pypdf import PdfReader
 
-from bot.letter_flow import LetterFlow
-from bot.letter_service import LetterService
-from bot.link_server import make_app
-from bot.settings import Settings
-from bot.store import make_engine
+from bot.letters.flow import LetterFlow
+from bot.letters.link_server import make_app
+from bot.letters.service import LetterService
+from bot.letters.store import make_engine
+from bot.ops.settings import Settings
 
 CONCERN_SENTENCE = "Maya hides under her desk when the fire drill bell rings"
 DETAILS = {

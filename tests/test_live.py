@@ -11,10 +11,10 @@ import pytest
 import requests
 from sqlalchemy import update
 
-from bot.cases import CASE_TABLES, CaseStore
-from bot.deadlines import deadlines_for
-from bot.reminder_worker import RasaWaker
-from bot.schema import ReminderRow
+from bot.cases.deadlines import deadlines_for
+from bot.cases.store import CASE_TABLES, CaseStore
+from bot.channels.reminder_worker import RasaWaker
+from bot.storage.schema import ReminderRow
 from tests.stack import Stack, running
 
 REMINDER_WORDS = "Has the school answered?"

@@ -12,8 +12,8 @@ import redis
 from rasa.core.lock_store import InMemoryLockStore, LockError
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.deployment import parse_lock_store_url
-from bot.lock_store import AtomicRedisLockStore, LockStoreFromUrl
+from bot.ops.deployment import parse_lock_store_url
+from bot.serving.lock_store import AtomicRedisLockStore, LockStoreFromUrl
 from tests.services import REDIS, redis_url, require_services
 
 CONVERSATIONS = 10

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.log_privacy import LogPolicy, redact
+from bot.ops.log_privacy import LogPolicy, redact
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def test_debug_logs_are_refused_unless_the_assistant_is_local():
 
 _LOGGING_PROCESS = """
 import logging, os, sys
-from bot.log_privacy import LogPolicy, install
+from bot.ops.log_privacy import LogPolicy, install
 install(LogPolicy.from_env(), env=os.environ)
 lib = logging.getLogger("rasa.core.processor")
 lib.setLevel(logging.DEBUG)  # as `rasa run --debug` would

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from bot.cli import main as cli
-from bot.practice import AnswerError, ask, read_answer, score, volunteer_name
-from bot.scenarios import load_scenarios, parse_scenario
-from bot.training_store import TrainingStore, training_engine
+from bot.training.practice import AnswerError, ask, read_answer, score, volunteer_name
+from bot.training.scenarios import load_scenarios, parse_scenario
+from bot.training.store import TrainingStore, training_engine
 from tests.scenario_samples import STORIES
 
 CASE = STORIES["pwn_phone_refusal"]
@@ -130,7 +130,7 @@ def test_practice_that_ends_before_an_answer_stores_nothing(tmp_path, monkeypatc
 
 def test_a_missed_secondary_right_carries_the_guidance_note(knowledge):
     """Legal review 36: rti_no_delay and other rights from guidance never got the note in feedback."""
-    from bot.scenarios import load_scenarios
+    from bot.training.scenarios import load_scenarios
 
     note = knowledge.message("secondary_note")
     flagged = {k for k, r in knowledge.rights.items() if r.confidence in ("secondary", "practical")}

@@ -13,7 +13,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_speedups
+from bot.serving import speedups as rasa_speedups
 from tests.stack import MODEL
 
 GOOD = {"events": [{"event": "slot", "name": "language", "value": "en"}], "responses": [{"text": "Hi"}]}

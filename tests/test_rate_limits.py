@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rate_limits import Limit, LimitError, RateLimiter, Verdict
-from bot.settings import Settings, SettingsError
+from bot.ops.rate_limits import Limit, LimitError, RateLimiter, Verdict
+from bot.ops.settings import Settings, SettingsError
 
 
 class Clock:

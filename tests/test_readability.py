@@ -5,8 +5,8 @@ import re
 
 import pytest
 
+from bot.guidance.readability import PARENT_LIMIT, grade
 from bot.knowledge import load_knowledge
-from bot.readability import PARENT_LIMIT, grade
 
 
 def _texts():

@@ -12,19 +12,19 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from bot.case_service import CaseService, as_message
-from bot.cases import CaseStore
+from bot.cases.reminders import MAX_ATTEMPTS, ReminderQueue
+from bot.cases.retention import parse_age, purge
+from bot.cases.service import CaseService, as_message
+from bot.cases.store import CaseStore
+from bot.channels.reminder_worker import RasaWaker, Worker
+from bot.channels.sms_dialog import write
+from bot.channels.sms_outbox import SmsOutbox
+from bot.channels.twilio import TwilioClient
 from bot.knowledge import load_knowledge
-from bot.reminder_worker import RasaWaker, Worker
-from bot.reminders import MAX_ATTEMPTS, ReminderQueue
-from bot.resealing import rotate
-from bot.retention import parse_age, purge
-from bot.schema import make_engine, sealer_of
-from bot.sms_contacts import SmsContacts
-from bot.sms_dialog import write
-from bot.sms_outbox import SmsOutbox
-from bot.store import LetterStore, conversation_key
-from bot.twilio import TwilioClient
+from bot.letters.store import LetterStore, conversation_key
+from bot.storage.contacts import SmsContacts
+from bot.storage.resealing import rotate
+from bot.storage.schema import make_engine, sealer_of
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 
 NOW = datetime(2026, 3, 2, 10, 0)
@@ -79,7 +79,7 @@ def _outbox(engine, twilio: FakeTwilio, timeout: float = 10.0) -> SmsOutbox:
 
 
 def _worker(engine, twilio: FakeTwilio, timeout: float = 10.0) -> Worker:
-    """A worker as `python -m bot.reminder_worker` makes it. Its Rasa is unreachable: these tests only text."""
+    """A worker as `python -m bot.channels.reminder_worker` makes it. Its Rasa is unreachable: these tests only text."""
     return Worker(ReminderQueue(engine), sealer_of(engine), RasaWaker("http://127.0.0.1:9", b"unused"), engine,
                   None, timedelta(days=90), _outbox(engine, twilio, timeout), LEASE)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety import CrisisDetector, fold
+from bot.understanding.safety import CrisisDetector, fold
 
 DETECTOR = CrisisDetector.from_file()
 
@@ -250,7 +250,7 @@ def test_the_match_names_its_kind():
 
 
 def test_the_input_check_keeps_the_whole_message_for_the_safety_check():
-    from bot.inputs import MAX_CHARS, InputChecker
+    from bot.understanding.inputs import MAX_CHARS, InputChecker
 
     story = _long("He said he wants to kill himself.", size=9000)
     checked = InputChecker().check(story)

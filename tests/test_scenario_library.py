@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.guidance.report import report
 from bot.knowledge import load_knowledge
-from bot.scenarios import load_scenarios
-from bot.triage_report import report
+from bot.training.scenarios import load_scenarios
 
 SCENARIOS = load_scenarios(load_knowledge())
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.scenarios import SCENARIOS_DIR, ScenarioError, load_scenarios, pick, read_scenario
+from bot.training.scenarios import SCENARIOS_DIR, ScenarioError, load_scenarios, pick, read_scenario
 from tests.scenario_samples import STORIES
 
 GOOD = {**STORIES["reading_stalled"], "id": "sample_case"}

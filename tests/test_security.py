@@ -1,6 +1,6 @@
 """Each refusal the assistant makes to an outsider, proved on the live stack (real processes, a fake Twilio API).
 
-What "replay" means here, and how it is refused (bot/conversation_tokens.py):
+What "replay" means here, and how it is refused (bot/channels/tokens.py):
 - A web conversation is named only by a token the server signed: `<id>~<issued>.<HMAC>`. The id is random
   and the HMAC covers the id and the issue time, so a token can be neither guessed nor altered.
 - A token replayed after its conversation was deleted at the parent's request is dead. The deleting turn
@@ -24,16 +24,16 @@ import jwt
 import pytest
 import requests
 
-from bot.cases import CaseStore
-from bot.conversation_tokens import TokenSigner
+from bot.cases.store import CaseStore
+from bot.channels.tokens import TokenSigner
+from bot.channels.twilio import signature
 from bot.knowledge import load_knowledge
-from bot.letter_service import LetterService
-from bot.letters import LetterRequest
-from bot.twilio import signature
+from bot.letters.drafting import LetterRequest
+from bot.letters.service import LetterService
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM
+from tests.sms_stack import PUBLIC_URL, SmsStack, settle
 from tests.stack import API_KEY, running
 from tests.test_privacy import NAME, _write_letter
-from tests.sms_stack import PUBLIC_URL, SmsStack, settle
 
 SECRET = "My daughter Wilhelmina Ostrowski has epilepsy and the nurse at Juniper Hollow School refuses her plan."
 MARKS = ("Wilhelmina", "Ostrowski", "Juniper Hollow")  # none of these may reach anyone but the owner

@@ -10,13 +10,14 @@ from datetime import datetime
 import pytest
 from sqlalchemy import update
 
-from bot.cases import CaseStore
-from bot.reminders import ReminderQueue
-from bot.schema import ReminderRow
-from bot.twilio import signature
+from bot.cases.reminders import ReminderQueue
+from bot.cases.store import CaseStore
+from bot.channels.twilio import signature
+from bot.storage.schema import ReminderRow
 from tests.fake_twilio import ACCOUNT_SID, FROM
 from tests.sms_stack import PUBLIC_URL, SmsStack, settle
 from tests.stack import ROOT, VENV, running
+
 
 @pytest.fixture(scope="module")
 def sms(tmp_path_factory, twilio):
@@ -173,7 +174,7 @@ def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twili
     with sms.engine.begin() as db:  # bring the week forward: due now
         db.execute(update(ReminderRow).where(ReminderRow.id == reminder.id).values(due_at=datetime.now()))
     before = len(twilio.to(number))
-    worker = [str(VENV / "python"), "-m", "bot.reminder_worker", "--once"]
+    worker = [str(VENV / "python"), "-m", "bot.channels.reminder_worker", "--once"]
     subprocess.run(worker, cwd=ROOT, env=sms.env, check=True, timeout=120, capture_output=True)
     reminded = twilio.to(number)[before:]
     assert len(reminded) >= 1 and "Has the school answered?" in " ".join(reminded)

@@ -7,10 +7,10 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from bot.cases import CaseStore
-from bot.schema import make_engine
-from bot.sealing import Sealer
-from bot.sms_contacts import SmsContacts, purge_contacts
+from bot.cases.store import CaseStore
+from bot.storage.contacts import SmsContacts, purge_contacts
+from bot.storage.schema import make_engine
+from bot.storage.sealing import Sealer
 
 NOW = datetime(2026, 3, 2, 10, 0)
 NUMBER = "+15550102000"

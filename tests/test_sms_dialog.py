@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sms_dialog import Inbound, decide, keyword, notice, write
-from bot.sms_text import encoding
+from bot.channels.sms_dialog import Inbound, decide, keyword, notice, write
+from bot.channels.sms_text import encoding
 
 CHOICES = [("Write a records request", '/make_letter{"letter": "records_request"}'),
            ("Do I need an advocate?", "/advocate_check")]

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.sms_text import (
+from bot.channels.sms_text import (
     GSM7_BASIC,
     GSM7_EXTENDED,
     encoding,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.states import STATES_FILE, StatesError, UsState, all_states, find_state, load_states
+from bot.knowledge.states import STATES_FILE, StatesError, UsState, all_states, find_state, load_states
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLIES = set(yaml.safe_load(STATES_FILE.read_text(encoding="utf-8"))["replies"])  # "ok", "hi", "oh"
@@ -249,7 +249,7 @@ def test_a_bad_code_is_an_error(tmp_path):
 
 
 def test_never_imports_rasa():
-    tree = ast.parse((ROOT / "bot" / "states.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "bot" / "knowledge" / "states.py").read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {name.split(".")[0] for name in imported} & {"rasa", "rasa_sdk"}

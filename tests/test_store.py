@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from bot.letter_flow import LetterFlow
-from bot.letter_service import LetterService
-from bot.settings import Settings, SettingsError
-from bot.store import DownloadTokenRow, LetterRow, LetterStore, conversation_key, make_engine, sealer_of
+from bot.letters.flow import LetterFlow
+from bot.letters.service import LetterService
+from bot.letters.store import DownloadTokenRow, LetterRow, LetterStore, conversation_key, make_engine, sealer_of
+from bot.ops.settings import Settings, SettingsError
 
 NOW = datetime(2026, 3, 2, 9, 30, 15, 123456)  # a Monday morning, with microseconds to round-trip
 PHONE = "+15551234567"

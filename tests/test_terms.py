@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.terms import TermFinder
+from bot.understanding.terms import TermFinder
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.opened_events import OpenedEvents
-from bot.sealing import Sealer
-from bot.tracker_store import ErasableSQLTrackerStore
+from bot.serving.tracker_store import ErasableSQLTrackerStore
+from bot.storage.opened_events import OpenedEvents
+from bot.storage.sealing import Sealer
 
 DOMAIN = Domain.from_dict({"intents": ["greet"], "slots": {"parent_name": {
     "type": "text", "influence_conversation": False, "mappings": [{"type": "custom"}]}}})

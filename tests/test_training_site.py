@@ -1,4 +1,4 @@
-"""The /training pages (bot/training_site.py) through aiohttp's test client: the story list and its filters,
+"""The /training pages (bot/training/site.py) through aiohttp's test client: the story list and its filters,
 asking the parent, a scored round that is stored, bad input that comes back with a clear message and
 stores nothing, the report and its CSV, and one walkthrough from the trained model.
 
@@ -24,9 +24,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from markupsafe import escape
 
-from bot import demo_site
-from bot.training_site import MAX_BODY, add_training
-from bot.training_store import TrainingStore, training_engine
+from bot.channels import demo_site
+from bot.serving.rasa_model import open_nlu
+from bot.training.site import MAX_BODY, add_training
+from bot.training.store import TrainingStore, training_engine
 from tests.scenario_samples import STORIES, write_stories
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -411,7 +412,7 @@ async def test_the_walkthrough_comes_from_the_model_as_html_and_markdown_without
                                                                                           knowledge):
     app = web.Application()
     add_training(app, demo_site.HEADERS, database_url=database, scenarios_dir=write_stories(tmp_path / "stories"),
-                 knowledge=knowledge, model=str(ROOT / "models" / "current.tar.gz"))
+                 knowledge=knowledge, model=str(ROOT / "models" / "current.tar.gz"), load_parser=open_nlu)
     async with TestClient(TestServer(app)) as client:
         walking = asyncio.create_task(client.get("/training/scenarios/pwn_phone_refusal"))
         await asyncio.sleep(0.5)  # the model is loading in its own thread: the other pages still answer
@@ -454,9 +455,9 @@ async def test_the_demo_site_serves_the_training_pages_and_keeps_its_home_page(t
 
 
 def test_the_pages_words_live_in_the_templates_not_in_python():
-    """String constants in bot/training_site.py (docstrings and log lines aside) are ids, paths and
+    """String constants in bot/training/site.py (docstrings and log lines aside) are ids, paths and
     markup-free keys: no sentence a volunteer reads."""
-    tree = ast.parse((ROOT / "bot" / "training_site.py").read_text())
+    tree = ast.parse((ROOT / "bot" / "training" / "site.py").read_text())
     skip = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body and \

@@ -1,7 +1,7 @@
 """What a parent sees of a conversation, read from Rasa's stored events."""
 from __future__ import annotations
 
-from bot import transcript
+from bot.channels import transcript
 
 LETTER = {"letter": {"type": "records_request", "subject": "Request for records", "text": "Dear ...",
                      "docx": "http://x/letters/t/letter.docx", "pdf": "http://x/letters/t/letter.pdf"}}

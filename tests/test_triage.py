@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.classifier import IntentModel
-from bot.triage import Triage
+from bot.understanding.classifier import IntentModel
+from bot.understanding.triage import Triage
 
 MIXED = ("My daughter is 11 and has dyslexia and ADHD, and she has had an IEP since 2nd grade. "
          "Her reading goal has been the same for two years and the last two progress reports just say "

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 import pytest
 from aiohttp import web
 
-from bot.twilio import TwilioClient, TwilioError, signature, url_variants, valid_signature
+from bot.channels.twilio import TwilioClient, TwilioError, signature, url_variants, valid_signature
 
 # Twilio's documented validation example (docs and twilio-python's tests).
 TOKEN = "12345"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import yaml
 
-from bot.conversation import Conversation, State
-from bot.scenarios import parse_scenario
-from bot.walkthrough import to_html, to_markdown, walk
+from bot.guidance.conversation import Conversation, State
+from bot.training.scenarios import parse_scenario
+from bot.training.walkthrough import to_html, to_markdown, walk
 
 CASE = {
     "id": "suspended_again", "title": "Suspended <again>", "difficulty": "hard",

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from bot.whole_turns import run_whole
+from bot.serving.whole_turns import run_whole
 
 
 async def test_a_cancelled_caller_waits_for_the_turn_and_keeps_the_lock_till_it_ends():

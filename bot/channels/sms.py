@@ -4,7 +4,7 @@ The webhook is answered at once with an empty TwiML response; the turn runs afte
 replies go out through the Twilio REST API, so a slow turn never meets Twilio's 15-second limit.
 A request without a valid X-Twilio-Signature (computed over IEP_SMS_PUBLIC_URL) gets 403 and reaches
 nothing. The conversation id is a keyed hash of the number; the number itself is kept sealed, only
-to reply. What each text means and how replies are written is decided in bot/sms_dialog.py.
+to reply. What each text means and how replies are written is decided in bot/channels/sms_dialog.py.
 """
 from __future__ import annotations
 
@@ -20,21 +20,21 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.cases import CaseStore
-from bot.conversation_tokens import PhoneHasher
-from bot.inputs import as_client_message
+from bot.cases.store import CaseStore
+from bot.channels.sms_dialog import Inbound, Outbound, decide, notice, write
+from bot.channels.sms_outbox import SmsOutbox, twilio_client
+from bot.channels.tokens import PhoneHasher
+from bot.channels.twilio import valid_signature
 from bot.knowledge import Knowledge, load_knowledge
-from bot.rate_limits import RateLimiter, Verdict
-from bot.safety import CrisisDetector
-from bot.schema import make_engine
-from bot.sealing import Sealer
-from bot.settings import Settings
-from bot.sms_contacts import SmsContacts
-from bot.sms_dialog import Inbound, Outbound, decide, notice, write
-from bot.store import conversation_key
-from bot.store_guard import guard
-from bot.sms_outbox import SmsOutbox, twilio_client
-from bot.twilio import valid_signature
+from bot.letters.store import conversation_key
+from bot.ops.rate_limits import RateLimiter, Verdict
+from bot.ops.settings import Settings
+from bot.serving.store_guard import guard
+from bot.storage.contacts import SmsContacts
+from bot.storage.schema import make_engine
+from bot.storage.sealing import Sealer
+from bot.understanding.inputs import as_client_message
+from bot.understanding.safety import CrisisDetector
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -66,7 +66,7 @@ class SmsChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> "SmsChannel":
-        return cls()  # settings and secrets come from the environment (bot/settings.py)
+        return cls()  # settings and secrets come from the environment (bot/ops/settings.py)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sms = Blueprint("sms_channel", url_prefix="/webhooks/sms")
@@ -152,7 +152,7 @@ class SmsChannel(InputChannel):
         else:
             collector = CollectingOutputChannel()
             metadata = {"title": decision.title} if decision.title else {}
-            # A typed "/EXTERNAL_..." or a command with odd entities is read as words (bot/inputs.py).
+            # A typed "/EXTERNAL_..." or a command with odd entities is read as words (bot/understanding/inputs.py).
             await on_new_message(UserMessage(as_client_message(decision.text), collector, conversation_id,
                                              input_channel=self.name(), metadata=metadata))
             replies = collector.messages

@@ -1,6 +1,6 @@
 """The web channel: the widget's API and a documented REST API for a site's own server.
 
-Identity comes from a token the server signed (bot/conversation_tokens.py), never from the client.
+Identity comes from a token the server signed (bot/channels/tokens.py), never from the client.
 Browsers are let in by their Origin (IEP_WEB_ORIGINS), servers by an API key (IEP_API_KEYS). A turn's
 replies and a reloaded page are both read from the tracker store, so they always agree.
 
@@ -28,18 +28,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import transcript
-from bot.conversation_tokens import TokenSigner
-from bot.inputs import as_client_message
+from bot.channels import transcript
+from bot.channels.tokens import TokenSigner
 from bot.knowledge import Knowledge, load_knowledge
-from bot.rate_limits import RateLimiter, Verdict
-from bot.safety import CrisisDetector
-from bot.settings import Settings
-from bot.store_guard import guard
-from bot.tracker_store import ErasableSQLTrackerStore
+from bot.ops.rate_limits import RateLimiter, Verdict
+from bot.ops.settings import Settings
+from bot.serving.store_guard import guard
+from bot.serving.tracker_store import ErasableSQLTrackerStore
+from bot.understanding.inputs import as_client_message
+from bot.understanding.safety import CrisisDetector
 
 logger = logging.getLogger(__name__)
-WEB = Path(__file__).resolve().parents[1] / "web"
+WEB = Path(__file__).resolve().parent / "widget"
 STATIC = {"widget.js": "text/javascript", "widget.css": "text/css"}
 MAX_BODY = 256 * 1024  # bytes; well above the longest message we accept, far below Sanic's 100 MB
 STRING_PREFIX = "web_"
@@ -65,7 +65,7 @@ class WebChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> "WebChannel":
-        return cls()  # everything comes from the environment (bot/settings.py)
+        return cls()  # everything comes from the environment (bot/ops/settings.py)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         web = Blueprint("web_channel", url_prefix="/webhooks/web")
@@ -198,7 +198,7 @@ class WebChannel(InputChannel):
         # The full history, all sessions: a returning parent sees the earlier talk, and a turn that opened a
         # new session is found by its message id (it comes before the session marker).
         store = request.app.ctx.agent.tracker_store
-        if isinstance(store, ErasableSQLTrackerStore):  # always, once bot.store_guard has run
+        if isinstance(store, ErasableSQLTrackerStore):  # always, once bot.serving.store_guard has run
             return transcript.read(await store.stored_events(conversation_id, transcript.SHOWN_EVENTS))
         tracker = await store.retrieve_full_tracker(conversation_id)
         return transcript.read(event.as_dict() for event in (tracker.events if tracker else ()))

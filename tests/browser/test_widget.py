@@ -445,7 +445,7 @@ def test_the_demo_page_embeds_the_widget_with_one_tag_under_a_strict_policy(stac
 
 
 def test_the_widget_never_puts_server_text_into_html_and_carries_no_words_of_its_own():
-    source = (ROOT / "bot" / "web" / "widget.js").read_text()
+    source = (ROOT / "bot" / "channels" / "widget" / "widget.js").read_text()
     assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", source)
     code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.S)  # comments may speak English
     words = [[w for w in s.split() if not w.startswith("iepn-")] for s in re.findall(r'"([^"\n]*)"', code)]

@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.knowledge import load_knowledge  # noqa: E402
-from bot.letter_files import LetterFiles  # noqa: E402
+from bot.letters.files import LetterFiles  # noqa: E402
 from tests.test_letters import GOLDEN, case_names, golden_path, render_case  # noqa: E402
 
 

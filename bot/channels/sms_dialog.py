@@ -1,0 +1,103 @@
+"""What an SMS turn means and how the replies are written as texts. Plain Python: the SMS channel
+(bot/channels/sms.py) does the I/O; everything it decides is decided here, where tests can reach it.
+
+Carrier keywords are whole messages: "stop", " Stop. " and "STOP" stop; "please stop texting me
+about the bus" is an ordinary message for the assistant.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from bot.channels.sms_text import pack, to_gsm_friendly
+from bot.knowledge import Knowledge
+
+STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
+START_WORDS = frozenset({"start", "unstop"})
+RESUME_WHEN_STOPPED = frozenset({"yes"})  # a carrier opt-in word, only read so while opted out
+HELP_WORDS = frozenset({"help", "info"})
+MAX_BODY_CHARS = 320  # per SMS body: two or three segments, read comfortably on any phone
+_CHOICE = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s*$")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One webhook, as the parent sent it."""
+
+    body: str
+    media_count: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str  # "stop", "start", "help", "no_text", "ignore" (opted out) or "assistant"
+    text: str = ""  # for "assistant": what the assistant reads (a choice's payload, or the parent's words)
+    title: str = ""  # for a numbered choice: the button title, kept for the transcript
+
+
+@dataclass(frozen=True)
+class Outbound:
+    bodies: list[str]
+    choices: list[tuple[str, str]] = field(default_factory=list)  # what "1", "2", ... mean next time
+
+
+def keyword(body: str) -> str | None:
+    word = re.sub(r"[\s.!¡?¿,;:]+", " ", body.strip().lower()).strip()
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS:
+        return "start"
+    if word in HELP_WORDS:
+        return "help"
+    if word in RESUME_WHEN_STOPPED:
+        return "yes"
+    return None
+
+
+def decide(inbound: Inbound, opted_out: bool, choices: Sequence[tuple[str, str]]) -> Decision:
+    word = keyword(inbound.body)
+    if word == "stop":
+        return Decision("stop")
+    if word == "start" or (word == "yes" and opted_out):
+        return Decision("start")
+    if word == "help":
+        return Decision("help")
+    if opted_out:  # after STOP we send nothing and store nothing until START
+        return Decision("ignore")
+    if not inbound.body.strip():
+        return Decision("no_text")  # an MMS with only a picture, or an empty text
+    picked = _CHOICE.match(inbound.body)
+    if picked and 1 <= int(picked.group(1)) <= len(choices):
+        title, payload = choices[int(picked.group(1)) - 1]
+        return Decision("assistant", payload, title)
+    return Decision("assistant", inbound.body.strip())
+
+
+def write(replies: Sequence[Mapping], knowledge: Knowledge, language: str, intro: bool = False) -> Outbound:
+    """The assistant's replies for one turn as SMS bodies. Quick replies become "Reply 1 for ..."; a letter
+    shown in full on the web arrives by SMS as its link (the letter flow sends that) and is skipped here."""
+    texts = [knowledge.message("sms_intro", language)] if intro else []
+    choices: list[tuple[str, str]] = []
+    for reply in replies:
+        text = (reply.get("text") or "").strip()
+        buttons = [(str(b.get("title", "")), str(b.get("payload", ""))) for b in reply.get("buttons") or ()
+                   if b.get("payload")]
+        if buttons:
+            choices = buttons  # only the latest choices can be answered with a number
+            offered = knowledge.message("sms_choice_join", language).join(
+                knowledge.message("sms_choice", language, number=i, title=title)
+                for i, (title, _) in enumerate(buttons, start=1))
+            text = "\n".join(part for part in (text, knowledge.message("sms_choices", language, choices=offered))
+                             if part)
+        if text:
+            texts.append(text)
+    return Outbound(pack([to_gsm_friendly(t) for t in texts], MAX_BODY_CHARS), choices)
+
+
+def notice(message_key: str, knowledge: Knowledge, language: str, contact: str = "") -> Outbound:
+    """A reply the channel gives itself (STOP, START, HELP, a picture with no words)."""
+    texts = [knowledge.message(message_key, language)]
+    if message_key == "sms_help" and contact:
+        texts.append(knowledge.message("sms_help_contact", language, contact=contact))
+    return Outbound(pack([to_gsm_friendly(" ".join(texts))], MAX_BODY_CHARS))

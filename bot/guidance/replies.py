@@ -1,0 +1,127 @@
+"""Builds what the parent reads from an understanding and the knowledge base, in their language.
+
+Kept apart from the Rasa actions so the CLI, the tests and the training tools say exactly what the
+conversation says.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from bot.guidance.advocate import AdvocateJudgement
+from bot.knowledge import Knowledge
+
+MAX_RIGHTS = 4
+RIGHTS_PER_SITUATION = (3, 1, 1)  # the main situation leads; others add their most important right
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = field(default=())
+    custom: Mapping[str, object] | None = None  # structured content a channel can render (a whole letter)
+
+
+def rights_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
+    """Two to four rights, the main situation's most important first, without repeats."""
+    chosen: list[str] = []
+    for situation, count in zip(situations, RIGHTS_PER_SITUATION):
+        added = 0
+        for right in knowledge.situations[situation].rights:
+            if added == count or len(chosen) == MAX_RIGHTS:
+                break
+            if right not in chosen:
+                chosen.append(right)
+                added += 1
+    if len(chosen) < 2:  # a single situation with few rights: take the next ones it has
+        extra = [r for s in situations for r in knowledge.situations[s].rights if r not in chosen]
+        chosen += extra[: 2 - len(chosen)]
+    return chosen
+
+
+def letters_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
+    return list(dict.fromkeys(letter for s in situations for letter in knowledge.situations[s].letters))
+
+
+def reflection(situations: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
+    lines = [knowledge.situations[s].reflection.get(language) for s in situations]
+    if len(lines) == 1:
+        return Reply(lines[0])
+    bullets = "\n".join(f"• {line}" for line in lines)
+    return Reply(f"{knowledge.message('reflection_many', language)}\n{bullets}")
+
+
+def guidance_note(keys: Sequence[str], knowledge: Knowledge, language: str) -> str:
+    """" This point comes from guidance..." when any of these rights is guidance or practice rather than
+    a rule (idea-facts.md flags it SECONDARY), else "": wherever such a right is said, it is said so."""
+    flagged = any(knowledge.rights[k].confidence in ("secondary", "practical") for k in keys)
+    return " " + knowledge.message("secondary_note", language) if flagged else ""
+
+
+def rights(keys: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
+    lines = [knowledge.message("rights_intro", language)]
+    state_varies = False
+    for key in keys:
+        right = knowledge.rights[key]
+        line = knowledge.message("right_line", language, name=right.name.get(language),
+                                 text=right.text.get(language), citation=right.citation)
+        line += guidance_note([key], knowledge, language)  # said on the line it qualifies
+        lines.append(line)
+        state_varies = state_varies or right.state_varies
+    if state_varies:
+        lines.append(knowledge.message("state_varies", language))
+    return Reply("\n".join(lines))
+
+
+def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge: Knowledge, language: str) -> Reply:
+    lines = [knowledge.message("next_step_intro", language)]
+    lines += [knowledge.situations[s].next_step.get(language) for s in situations[:2]]
+    offered = letters_for(situations, knowledge)[:3]
+    letters = [knowledge.letters[letter].name.get(language) for letter in offered]
+    if len(letters) == 1:
+        lines.append(knowledge.message("letter_offer_one", language, letter=letters[0]))
+    elif letters:
+        joined = knowledge.message("letter_join", language).join(letters)
+        lines.append(knowledge.message("letter_offer_many", language, letters=joined))
+    lines.append(knowledge.message("advocate_line", language, level=knowledge.levels[advocate.level].get(language),
+                                   reasons=" ".join(advocate.reasons)).strip())
+    buttons = tuple(Button(knowledge.letters[letter].button.get(language), f'/make_letter{{"letter": "{letter}"}}')
+                    for letter in offered)
+    if advocate.level != "not_needed_yet" or advocate.open_questions:  # a few questions can settle it
+        buttons += (Button(knowledge.message("button_advocate_check", language), "/advocate_check"),)
+    return Reply("\n".join(lines), buttons)
+
+
+def clarify(choices: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
+    buttons = [Button(knowledge.situations[s].choice.get(language), f'/choose_situation{{"situation": "{s}"}}')
+               for s in choices]
+    buttons.append(Button(knowledge.message("clarify_other", language), "/choose_situation{\"situation\": \"other\"}"))
+    return Reply(knowledge.message("clarify_question", language), tuple(buttons))
+
+
+def topics(knowledge: Knowledge, language: str, message_key: str = "fallback") -> Reply:
+    """A kind 'I could not place that' with common topics as quick replies."""
+    common = ("stalled_progress", "services_not_delivered", "evaluation_request", "behavior_discipline",
+              "meeting_request", "general_info")
+    buttons = tuple(Button(knowledge.situations[s].choice.get(language), f'/choose_situation{{"situation": "{s}"}}')
+                    for s in common)
+    return Reply(knowledge.message(message_key, language), buttons)
+
+
+def term_mentions(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
+    """Every place a glossary term is named in `text`, as (position, term key), in text order."""
+    lowered = text.lower()
+    return sorted((m.start(), term.key) for term in knowledge.glossary.values() for alias in term.aliases
+                  for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered))
+
+
+def find_terms(text: str, knowledge: Knowledge) -> list[str]:
+    """Glossary terms named in `text`, in the order they first appear."""
+    return list(dict.fromkeys(key for _, key in term_mentions(text, knowledge)))

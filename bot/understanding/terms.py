@@ -1,0 +1,75 @@
+"""Sentences and IEP terms in a parent's message, with a blank spaCy pipeline (no pretrained weights).
+
+Long stories are split into sentences so that a message mixing two problems can yield both.
+Parents often write without punctuation, so very long sentences are also cut at clause breaks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+import yaml
+from spacy.language import Language
+
+from bot.knowledge.loader import KNOWLEDGE_DIR
+
+TERMS_FILE = KNOWLEDGE_DIR / "terms.yml"
+LONG_SENTENCE = 220  # characters; longer runs are cut at clause breaks
+CLAUSE_BREAK = re.compile(r"\s*(?:;|\s-\s|,?\s+but\s+|,?\s+and then\s+|,?\s+also\s+|,?\s+plus\s+|,?\s+now\s+)\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Term:
+    label: str
+    text: str
+    start: int
+    end: int
+
+
+def build_pipeline(terms_file: Path = TERMS_FILE) -> Language:
+    """A blank English pipeline with the sentencizer and our EntityRuler patterns."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
+    spec = yaml.safe_load(terms_file.read_text(encoding="utf-8"))
+    patterns = [{"label": label, "pattern": phrase}
+                for label, phrases in spec["phrases"].items() for phrase in phrases]
+    patterns += [{"label": p["label"], "pattern": p["pattern"]} for p in spec["patterns"]]
+    ruler.add_patterns(patterns)
+    return nlp
+
+
+class TermFinder:
+    """Splits text into sentences and finds IEP terms; build once, reuse for every message."""
+
+    def __init__(self, nlp: Language | None = None) -> None:
+        self._nlp = nlp or build_pipeline()
+
+    def sentences(self, text: str) -> list[str]:
+        pieces: list[str] = []
+        for line in re.split(r"\n+", text):
+            if not line.strip():
+                continue
+            for sent in self._nlp(line).sents:
+                pieces.extend(_cut_long(sent.text.strip()))
+        return [p for p in pieces if re.search(r"\w", p)]
+
+    def terms(self, text: str) -> list[Term]:
+        doc = self._nlp(text)
+        return [Term(ent.label_, ent.text, ent.start_char, ent.end_char) for ent in doc.ents]
+
+
+def _cut_long(sentence: str) -> list[str]:
+    if len(sentence) <= LONG_SENTENCE:
+        return [sentence]
+    parts = [p.strip() for p in CLAUSE_BREAK.split(sentence) if p and p.strip()]
+    # Keep clauses together until they reach a useful size, so fragments stay meaningful.
+    merged: list[str] = []
+    for part in parts:
+        if merged and len(merged[-1]) < 60:
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged

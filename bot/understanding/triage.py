@@ -1,0 +1,155 @@
+"""Turns a parent's message into an intent and a ranked list of situations.
+
+A long story is read whole and sentence by sentence (and in pairs of sentences): background
+sentences ("he's 9, autistic, in 3rd grade") score as background, and each problem the parent
+describes can surface from its own sentence, so a story that mixes two problems yields both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Sequence
+
+from bot.understanding.classifier import IntentModel, base_probabilities
+from bot.understanding.inputs import InputCheck, InputChecker
+from bot.understanding.safety import CrisisDetector
+from bot.understanding.terms import TermFinder
+
+# Tuned by reasoning about the score scale, then checked on our held-out split (never on one message).
+WHOLE_WEIGHT = 0.5  # the whole message and its best sentence weigh equally
+APPLIES = 0.30  # a situation this strong applies...
+APPLIES_RELATIVE = 0.5  # ...when it is also at least half as strong as the top one
+UNSURE = 0.30  # below this, the top situation is too weak: ask which is closer
+CLOSE = 0.06  # top two within this, found in the same words: ask which is closer
+FALLBACK = 0.25  # below this and no situation: say kindly we could not place it
+MAX_UNITS = 60  # sentences and pairs scored at most, to bound the cost of a pasted document
+# Intents that carry no problem of their own: a story that opens with one is still a story.
+OPENERS = frozenset({"greet", "share_background", "thanks", "affirm", "help"})
+# Intents answered in the parent's language even when we cannot triage it: asking for a person must
+# never end at "please write in English".
+ANY_LANGUAGE = frozenset({"human_handoff"})
+
+
+@dataclass(frozen=True)
+class Scored:
+    id: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str
+    intent: str
+    confidence: float
+    intent_ranking: tuple[Scored, ...]
+    situations: tuple[Scored, ...]  # every situation, best first
+    applies: tuple[str, ...] = ()  # the situations judged to apply, best first
+    clarify: tuple[str, ...] = ()  # non-empty: ask which of these is closer
+    retrieval_key: str | None = None  # e.g. "general_info/what_is_iep"
+    notes: tuple[str, ...] = ()
+    language: str = "en"
+    problem: str | None = field(default=None)  # empty_message / emoji_only / non_english
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    score: float
+    unit: int  # index of the sentence unit that gave the best score (0 = whole message)
+
+
+class Triage:
+    """Everything needed to understand a message, built once per process."""
+
+    def __init__(self, model: IntentModel, situation_ids: Iterable[str],
+                 finder: TermFinder | None = None, checker: InputChecker | None = None,
+                 crisis: CrisisDetector | None = None) -> None:
+        self.model = model
+        self.situation_ids = tuple(situation_ids)
+        self.finder = finder or TermFinder()
+        self.checker = checker or InputChecker()
+        self.crisis = crisis or CrisisDetector.from_file()
+
+    def understand(self, raw: str | None) -> Understanding:
+        checked = self.checker.check(raw)
+        # Danger first, in the whole message: a long paste is shortened for triage, never for this.
+        danger = self.crisis.is_crisis(checked.whole or checked.text)
+        if checked.problem:
+            problem = _problem(checked, checked.problem)
+            return replace(problem, intent="crisis") if danger else problem
+        result = self._classify(checked)  # still read: after the crisis reply the parent may carry on with it
+        if danger:
+            return replace(result, intent="crisis", confidence=1.0)
+        if checked.language != "en" and not result.applies and result.intent not in ANY_LANGUAGE:
+            # Not English and nothing we can place: say so kindly, but keep the ranking for the CLI.
+            return replace(result, intent="bad_input", confidence=1.0, problem="non_english")
+        return result
+
+    def _classify(self, checked: InputCheck) -> Understanding:
+        pieces, units = self._units(checked.text)
+        full = self.model.probabilities_of_joined(checked.text, pieces, units)
+        whole_full = full[0]
+        whole = base_probabilities(whole_full)
+        parts = [base_probabilities(p) for p in full[1:]]
+        evidence = {s: _evidence(s, whole, parts) for s in self.situation_ids}
+        ranked = sorted(evidence.items(), key=lambda kv: kv[1].score, reverse=True)
+        situations = tuple(Scored(s, round(e.score, 4)) for s, e in ranked)
+        applies = _applies(situations)
+        clarify = _clarify(ranked)
+        intent, confidence = max(whole.items(), key=lambda kv: kv[1])
+        top = situations[0]
+        if intent in OPENERS and parts and top.confidence >= APPLIES:
+            intent, confidence = top.id, top.confidence  # background then a problem: it is the problem
+        elif intent not in self.situation_ids and confidence < FALLBACK and top.confidence < FALLBACK:
+            intent = "nlu_fallback"
+        ranking = tuple(Scored(i, round(p, 4)) for i, p in sorted(whole.items(), key=lambda kv: kv[1], reverse=True))
+        notes = checked.notes + (("mixed_language",) if checked.language != "en" else ())
+        return Understanding(
+            text=checked.text, intent=intent, confidence=round(confidence, 4), intent_ranking=ranking[:10],
+            situations=situations, applies=applies, clarify=clarify,
+            retrieval_key=_retrieval_key(intent, whole_full),
+            notes=notes, language=checked.language,
+        )
+
+    def _units(self, text: str) -> tuple[list[str], list[tuple[int, ...]]]:
+        """The sentences, and the units scored besides the whole: each sentence, then each pair of
+        neighbours (as indexes into the sentences)."""
+        sentences = self.finder.sentences(text)[:MAX_UNITS]  # those past the cap are never scored, nor read
+        if len(sentences) <= 1:
+            return [], []
+        singles = [(i,) for i in range(len(sentences))]
+        pairs = [(i, i + 1) for i in range(len(sentences) - 1)] if len(sentences) > 2 else []
+        return sentences, (singles + pairs)[:MAX_UNITS]
+
+
+def _evidence(situation: str, whole: dict[str, float], parts: Sequence[dict[str, float]]) -> _Evidence:
+    w = whole.get(situation, 0.0)
+    if not parts:
+        return _Evidence(w, 0)
+    best_unit, best = max(enumerate((p.get(situation, 0.0) for p in parts), start=1), key=lambda kv: kv[1])
+    return _Evidence(WHOLE_WEIGHT * w + (1 - WHOLE_WEIGHT) * best, best_unit)
+
+
+def _applies(situations: Sequence[Scored]) -> tuple[str, ...]:
+    top = situations[0].confidence
+    if top < UNSURE:
+        return ()
+    return tuple(s.id for s in situations
+                 if s.confidence >= APPLIES and s.confidence >= APPLIES_RELATIVE * top)[:3]
+
+
+def _clarify(ranked: Sequence[tuple[str, _Evidence]]) -> tuple[str, ...]:
+    (first, e1), (second, e2) = ranked[:2]
+    if e1.score < UNSURE:
+        return tuple(s for s, e in ranked[:3] if e.score > 0.05) if e1.score > 0.1 else ()
+    if e1.score - e2.score < CLOSE and e1.unit == e2.unit:
+        return (first, second)
+    return ()
+
+
+def _retrieval_key(intent: str, full: dict[str, float]) -> str | None:
+    keys = {label: p for label, p in full.items() if label.startswith(intent + "/")}
+    return max(keys, key=keys.get) if keys else None
+
+
+def _problem(checked: InputCheck, problem: str) -> Understanding:
+    return Understanding(text=checked.text, intent="bad_input", confidence=1.0, intent_ranking=(),
+                         situations=(), notes=checked.notes, language=checked.language, problem=problem)
