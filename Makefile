@@ -34,7 +34,7 @@ test: train validate test-unit test-stories test-heldout check-seeds
 	@echo "All checks passed."
 
 validate: venv
-	@source scripts/env.sh && .venv/bin/rasa data validate --quiet \
+	@source scripts/env.sh && .venv/bin/python -m bot.serving.rasa_cli data validate --quiet \
 	    --config config.yml --domain domain --data data
 
 # The browser tests (tests/browser) need Debian's Chromium and axe-core: installed once, where missing.
@@ -47,7 +47,7 @@ test-unit: train browser-deps
 # `rasa test` exits 0 when stories fail, so fail on prediction errors and read the report as well.
 test-stories: train
 	@source scripts/env.sh && source scripts/defaults.sh && rm -rf results/stories && \
-	  .venv/bin/rasa test core --model models/current.tar.gz --stories tests/stories \
+	  .venv/bin/python -m bot.serving.rasa_cli test core --model models/current.tar.gz --stories tests/stories \
 	    --endpoints endpoints.yml --out results/stories --fail-on-prediction-errors --quiet && \
 	  .venv/bin/python scripts/check_story_results.py results/stories
 

@@ -25,4 +25,4 @@ model_key() { hash_files $(training_inputs); }
 VENV="$IEP_CACHE/venv-$(venv_key)"
 MODEL="$IEP_CACHE/models/model-$(model_key).tar.gz"
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1 \
-       TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0
+       TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0 TQDM_DISABLE=1  # TQDM_DISABLE: no progress bars in make output

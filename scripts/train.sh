@@ -6,7 +6,7 @@ if [ "${1:-}" = "--force" ] || [ ! -f "$MODEL" ]; then
   echo "Training the model (training data changed or no model yet)..."
   start=$(date +%s)
   tmp="$IEP_CACHE/models/.training-$$"
-  (cd "$ROOT" && "$VENV/bin/rasa" train --quiet --config config.yml --domain domain --data data \
+  (cd "$ROOT" && "$VENV/bin/python" -m bot.serving.rasa_cli train --quiet --config config.yml --domain domain --data data \
       --out "$tmp" --fixed-model-name model)
   mv "$tmp/model.tar.gz" "$MODEL"; rm -rf "$tmp"
   echo "Trained in $(( $(date +%s) - start )) s: $MODEL"

@@ -2,9 +2,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
+
+# Sanic's import sets every DeprecationWarning to "once" for the whole process (sanic/app.py), which beats
+# pyproject's by-module filters and prints pages of third-party deprecations: import it here, inside
+# catch_warnings, so its filter goes when the block ends and ours stay in charge.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import sanic  # noqa: F401
 
 # Tests never touch the developer's case database: the actions read these when first imported.
 _SCRATCH = Path(tempfile.mkdtemp(prefix="iep-tests-"))
