@@ -17,7 +17,7 @@ DELIBERATE: tuple[tuple[type[Warning], str], ...] = (
     # intent model learns the retrieval intents at full depth itself (bot/understanding/classifier.py), so
     # Rasa's response selector, its utter_ actions and their responses are not used.
     (UserWarning, r"Action 'utter_(general_info|advocate_question)' is listed as a response action"),
-    (UserWarning, r"Your training data contains an example '.*' for the '(general_info|advocate_question)/\w+' intent"),
+    (UserWarning, r"(?s)Your training data contains an example .* for the '(general_info|advocate_question)/\w+' intent"),
     (UserWarning, r"You have defined training data with examples for training a response selector"),
     # Rasa 3.6 says this whenever it validates a domain's slots, whatever the domain holds.
     (UserWarning, r"Slot auto-fill has been removed in 3.0"),
