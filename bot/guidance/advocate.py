@@ -88,4 +88,6 @@ def _holds(sign: AdvocateSign, text: str, situations: Sequence[str], answers: Ma
         return False
     if sign.always:
         return True
+    if any(re.search(p, text, re.I) for p in sign.unless):
+        return False
     return all(any(re.search(p, text, re.I) for p in group) for group in sign.patterns)

@@ -199,7 +199,8 @@ def _signs(data: Mapping[str, Any], situations: Mapping[str, Situation]) -> dict
         where = f"advocate.yml: sign '{key}'"
         groups = entry.get("patterns") or []
         patterns = tuple(tuple(g) if isinstance(g, list) else (g,) for g in groups)
-        for group in patterns:
+        unless = tuple(entry.get("unless") or ())
+        for group in (*patterns, unless):
             for pattern in group:
                 try:
                     re.compile(pattern)
@@ -218,6 +219,7 @@ def _signs(data: Mapping[str, Any], situations: Mapping[str, Situation]) -> dict
             holds_on=str(entry.get("holds_on", "yes")),
             at_least=int(entry.get("at_least", 2)),
             ask_in=_list(entry.get("ask_in"), f"{where}, ask_in"),
+            unless=unless,
         )
         if (sign.question is None) != (sign.answer is None):
             raise KnowledgeError(f"{where}: a question needs an answer type (yes_no or count), and the other way round")

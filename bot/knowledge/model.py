@@ -109,6 +109,7 @@ class AdvocateSign:
     holds_on: str = "yes"  # yes_no: the answer that makes the sign hold
     at_least: int = 2  # count: the number that makes the sign hold
     ask_in: tuple[str, ...] = ()  # more situations where the question is worth asking
+    unless: tuple[str, ...] = ()  # regexes: any of them in the story, and the patterns do not count
 
 
 @dataclass(frozen=True)
