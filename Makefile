@@ -1,11 +1,11 @@
 # IEP Navigator. `make run` and `make test` are all a fresh machine needs.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help venv train run run-prod bench shell test test-unit test-stories test-heldout validate check-seeds browser-deps clean
+.PHONY: help venv train run run-prod bench shell test test-unit test-stories test-dev test-heldout validate check-seeds browser-deps clean
 
 help:
 	@echo "make run    start the assistant (creates the environment and trains the model when needed)"
-	@echo "make test   run every check: unit tests, story tests, held-out NLU report, data validation"
+	@echo "make test   run every check: unit tests, story tests, real-message and held-out reports, data validation"
 	@echo "make train  train the model now if the training data changed (make train FORCE=1 to retrain)"
 	@echo "make shell  talk to the assistant in the terminal"
 	@echo "make run-prod  several Rasa servers on PostgreSQL and Redis (deploy/README.md)"
@@ -30,7 +30,7 @@ bench: train
 shell: train
 	@scripts/shell.sh
 
-test: train validate test-unit test-stories test-heldout check-seeds
+test: train validate test-unit test-stories test-dev test-heldout check-seeds
 	@echo "All checks passed."
 
 validate: venv
@@ -50,6 +50,10 @@ test-stories: train
 	  .venv/bin/python -m bot.serving.rasa_cli test core --model models/current.tar.gz --stories tests/stories \
 	    --endpoints endpoints.yml --out results/stories --fail-on-prediction-errors --quiet && \
 	  .venv/bin/python scripts/check_story_results.py results/stories
+
+# The headline: real parent messages (../shared/dev) through `iep-navigator triage --jsonl`, as a new user sends them.
+test-dev: train
+	@source scripts/env.sh && .venv/bin/python -m bot.serving.reports dev --model models/current.tar.gz
 
 test-heldout: train
 	@source scripts/env.sh && .venv/bin/python -m bot.serving.reports heldout --model models/current.tar.gz

@@ -261,3 +261,13 @@ def test_a_faq_answer_or_term_from_guidance_says_so(conversation, knowledge):
     assert term.endswith(note)
     plain = conversation.faq("general_info/iep_team", State()).replies[0].text
     assert note not in plain  # a verified rule carries no such note
+
+
+def test_a_story_ending_in_a_question_gets_the_answer_besides_the_situation(conversation, knowledge):
+    """Issue 19: "how much do advocates cost?" at the end of a story is answered, not only reflected."""
+    found = {"applies": ["thin_services"], "text": "story", "question_key": "advocate_question/cost", "language": "en"}
+    texts = [r.text for r in conversation.triage(found, "thin_services", State()).replies]
+    assert texts[0] == knowledge.situations["thin_services"].reflection.get()
+    assert texts[1].startswith("About your question: " + knowledge.faq["advocate_question/cost"].text.get())
+    without = [r.text for r in conversation.triage(dict(found, question_key=None), "thin_services", State()).replies]
+    assert len(texts) == len(without) + 1

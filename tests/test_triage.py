@@ -92,3 +92,34 @@ def test_a_weak_top_situation_asks_which_is_closer():
     assert found.situations[0].confidence < 0.30
     assert found.applies == ()
     assert set(found.clarify) == {"evaluation_denied", "evaluation_request"}
+
+
+# --- the question a story ends with (issue 19) -------------------------------------------------------
+
+ASKS_COST = ("My son is in 5th grade and has had an IEP for reading since 2nd grade. This year the school cut his "
+             "reading minutes and the case manager keeps saying they are short staffed. A friend says I should bring "
+             "someone to the next meeting. How much does an advocate usually cost?")
+
+
+def test_a_story_that_ends_in_a_general_question_carries_its_faq_answer(nlu):
+    found = triage(nlu, ASKS_COST)
+    assert found["question_key"] == "advocate_question/cost"
+
+
+def test_a_story_that_ends_in_a_question_about_itself_carries_no_faq_answer(nlu):
+    assert triage(nlu, MIXED)["question_key"] is None  # no question at all
+    story = ("They moved my daughter to a different classroom last week and nobody asked me. She cries every "
+             "morning now. Can they really do that without a meeting?")
+    assert triage(nlu, story)["question_key"] is None
+
+
+def test_one_sentence_is_not_a_story_with_a_question():
+    found = _small_triage().understand("how do I ask for an evaluation?")
+    assert found.question_key is None
+
+
+def test_a_story_that_ends_asking_when_something_is_due_goes_to_the_deadline_questions(nlu):
+    """The deadline conversation asks the date the clock started (legal review 1): a story must reach it."""
+    story = ("My son is in 2nd grade and still can't read simple words. I asked the school to evaluate him on "
+             "November 2. When does the evaluation have to be done?")
+    assert nlu.parse(story)["intent"]["name"] == "ask_deadline"

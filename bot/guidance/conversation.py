@@ -62,16 +62,19 @@ class Conversation:
             return self._turn([replies.clarify(clarify, self.knowledge, state.language)], state)
         if not applies:
             return self.fallback(state, misses=misses)
-        return self.explain(applies, found.get("text") or "", state, notes=found.get("notes") or (), misses=misses)
+        return self.explain(applies, found.get("text") or "", state, notes=found.get("notes") or (), misses=misses,
+                            question=found.get("question_key"))
 
     def explain(self, situations: Sequence[str], text: str, state: State, notes: Sequence[str] = (),
-                misses: int = 1) -> Turn:
+                misses: int = 1, question: str | None = None) -> Turn:
         k, lang = self.knowledge, state.language
         situations = [s for s in situations if s != "out_of_scope"] or list(situations)
         if situations == ["out_of_scope"]:
             return self.fallback(state, "out_of_scope", misses)
         out: list[Reply] = [Reply(k.message(note, lang)) for note in notes if note in k.messages]
         out.append(replies.reflection(situations, k, lang))
+        if question in k.faq:  # the story ended in a question we can answer: answer it, then the rest
+            out.append(Reply(k.message("question_answer", lang, answer=self._faq_text(question, lang))))
         right_keys = replies.rights_for(situations, k)
         if right_keys:
             out.append(replies.rights(right_keys, k, lang))
@@ -91,13 +94,18 @@ class Conversation:
         entry = k.faq.get(key or "")
         if entry is None:
             return self._turn([Reply(k.message("faq_unknown", lang))], state)
-        cites = "; ".join(k.rights[r].citation for r in entry.rights)
-        text = entry.text.get(lang) + (f" ({cites})" if cites else "") + replies.guidance_note(entry.rights, k, lang)
-        out = [Reply(text)]
+        out = [Reply(self._faq_text(key, lang))]
         if not state.disclaimer_shown:
             out.append(Reply(k.message("disclaimer", lang)))
         out.append(Reply(k.message("anything_else", lang)))
         return self._turn(out, replace(state, disclaimer_shown=True))
+
+    def _faq_text(self, key: str, language: str) -> str:
+        """A FAQ answer with its rights' citations, and the guidance note where one is guidance."""
+        k = self.knowledge
+        entry = k.faq[key]
+        cites = "; ".join(k.rights[r].citation for r in entry.rights)
+        return entry.text.get(language) + (f" ({cites})" if cites else "") + replies.guidance_note(entry.rights, k, language)
 
     def explain_term(self, user_text: str, state: State) -> Turn:
         k, lang = self.knowledge, state.language

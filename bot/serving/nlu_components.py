@@ -99,6 +99,7 @@ def _annotate(message: Message, found: Understanding) -> None:
         "applies": list(found.applies),
         "clarify": list(found.clarify),
         "retrieval_key": found.retrieval_key,
+        "question_key": found.question_key,
         "notes": list(found.notes),
         "language": found.language,
         "problem": found.problem,

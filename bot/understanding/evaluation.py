@@ -3,6 +3,8 @@ multi-situation story scores. Plain Python: bot/serving/reports.py runs the trai
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -53,3 +55,44 @@ def story_scores(stories: list[dict], parses: list[dict]) -> dict[str, float]:
     return {"stories": len(stories), "main_situation_top1": top1 / n, "recall_at_3": recall3 / n,
             "label_precision": precision, "label_recall": recall,
             "label_f1": 2 * precision * recall / max(precision + recall, 1e-9)}
+
+
+@dataclass(frozen=True)
+class RealScores:
+    """Triage answers scored against labelled real messages (shared/dev/README.md): the first situation is
+    right when either annotator would accept it as the primary; advocate only where both agreed."""
+
+    messages: int
+    top1: float
+    top3: float
+    advocate: float
+    advocate_messages: int
+    recall: dict[str, tuple[int, int]]  # primary -> (first situation right, messages)
+    confusions: list[tuple[str, str, int]]  # (primary, answered first, count), most common first
+
+
+def real_scores(gold: list[dict], answers: dict[str, dict]) -> RealScores:
+    """`gold`: labelled messages (id, primary, acceptable, advocate); `answers`: triage answers by id, as
+    `iep-navigator triage --jsonl` prints them."""
+    top1 = top3 = agreed = rated = 0
+    right: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    confused: Counter[tuple[str, str]] = Counter()
+    for item in gold:
+        answer = answers[item["id"]]
+        ranked = [s["id"] for s in answer["situations"]]
+        acceptable = set(item["acceptable"])
+        first = bool(ranked) and ranked[0] in acceptable
+        top1 += first
+        top3 += bool(acceptable & set(ranked[:3]))
+        seen[item["primary"]] += 1
+        right[item["primary"]] += first
+        if not first and ranked:
+            confused[(item["primary"], ranked[0])] += 1
+        if item.get("advocate"):
+            rated += 1
+            agreed += answer["advocate"]["level"] == item["advocate"]
+    n = max(len(gold), 1)
+    return RealScores(len(gold), top1 / n, top3 / n, agreed / max(rated, 1), rated,
+                      {s: (right[s], seen[s]) for s in sorted(seen, key=lambda s: (-seen[s], s))},
+                      [(a, b, c) for (a, b), c in confused.most_common()])

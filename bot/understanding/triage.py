@@ -22,6 +22,11 @@ UNSURE = 0.30  # below this, the top situation is too weak: ask which is closer
 CLOSE = 0.06  # top two within this, found in the same words: ask which is closer
 FALLBACK = 0.25  # below this and no situation: say kindly we could not place it
 MAX_UNITS = 60  # sentences and pairs scored at most, to bound the cost of a pasted document
+QUESTION = 0.5  # a story's last question is a FAQ question when its sentence alone is this sure of one
+ASKED = frozenset({"general_info", "advocate_question"})  # the intents whose questions have FAQ answers
+# Intents a story's last question can turn the turn into: "...When does the evaluation have to be done?" asks
+# for the deadline conversation, whatever the story before it is about.
+STEERING = frozenset({"ask_deadline"})
 # Intents that carry no problem of their own: a story that opens with one is still a story.
 OPENERS = frozenset({"greet", "share_background", "thanks", "affirm", "help"})
 # Intents answered in the parent's language even when we cannot triage it: asking for a person must
@@ -45,6 +50,7 @@ class Understanding:
     applies: tuple[str, ...] = ()  # the situations judged to apply, best first
     clarify: tuple[str, ...] = ()  # non-empty: ask which of these is closer
     retrieval_key: str | None = None  # e.g. "general_info/what_is_iep"
+    question_key: str | None = None  # the FAQ answer to the question a longer story ends with, if it has one
     notes: tuple[str, ...] = ()
     language: str = "en"
     problem: str | None = field(default=None)  # empty_message / emoji_only / non_english
@@ -101,11 +107,17 @@ class Triage:
         elif intent not in self.situation_ids and confidence < FALLBACK and top.confidence < FALLBACK:
             intent = "nlu_fallback"
         ranking = tuple(Scored(i, round(p, 4)) for i, p in sorted(whole.items(), key=lambda kv: kv[1], reverse=True))
+        question = _question(pieces, full[1:len(pieces) + 1])
+        steer = _steering(pieces, full[1:len(pieces) + 1])
+        if steer is not None:
+            intent, confidence = steer
+        if question and any(s not in ASKED for s in applies):  # the question is answered, the story is the situation
+            applies = tuple(s for s in applies if s not in ASKED)
         notes = checked.notes + (("mixed_language",) if checked.language != "en" else ())
         return Understanding(
             text=checked.text, intent=intent, confidence=round(confidence, 4), intent_ranking=ranking[:10],
             situations=situations, applies=applies, clarify=clarify,
-            retrieval_key=_retrieval_key(intent, whole_full),
+            retrieval_key=_retrieval_key(intent, whole_full), question_key=question,
             notes=notes, language=checked.language,
         )
 
@@ -143,6 +155,30 @@ def _clarify(ranked: Sequence[tuple[str, _Evidence]]) -> tuple[str, ...]:
     if e1.score - e2.score < CLOSE and e1.unit == e2.unit:
         return (first, second)
     return ()
+
+
+def _last_asked(sentences: Sequence[str], singles: Sequence[dict[str, float]]) -> dict[str, float] | None:
+    """The full intent scores of the last sentence that asks something, in a story of several sentences."""
+    asked = [i for i, sentence in enumerate(sentences[:len(singles)]) if "?" in sentence]
+    return singles[asked[-1]] if asked else None
+
+
+def _steering(sentences: Sequence[str], singles: Sequence[dict[str, float]]) -> tuple[str, float] | None:
+    """(intent, confidence) when a story's last question asks for one of the STEERING intents."""
+    scores = base_probabilities(_last_asked(sentences, singles) or {})
+    intent, score = max(scores.items(), key=lambda kv: kv[1], default=("", 0.0))
+    return (intent, round(score, 4)) if intent in STEERING and score >= QUESTION else None
+
+
+def _question(sentences: Sequence[str], singles: Sequence[dict[str, float]]) -> str | None:
+    """The FAQ key of the last question in a story of several sentences, when that sentence on its own is a
+    general question ("how much do advocates cost?") rather than part of the story."""
+    full = _last_asked(sentences, singles)
+    if full is None:
+        return None
+    scores = base_probabilities(full)
+    intent = max(ASKED, key=lambda i: scores.get(i, 0.0))
+    return _retrieval_key(intent, full) if scores.get(intent, 0.0) >= QUESTION else None
 
 
 def _retrieval_key(intent: str, full: dict[str, float]) -> str | None:
