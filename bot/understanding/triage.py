@@ -111,8 +111,6 @@ class Triage:
         steer = _steering(pieces, full[1:len(pieces) + 1])
         if steer is not None:
             intent, confidence = steer
-        if question and any(s not in ASKED for s in applies):  # the question is answered, the story is the situation
-            applies = tuple(s for s in applies if s not in ASKED)
         notes = checked.notes + (("mixed_language",) if checked.language != "en" else ())
         return Understanding(
             text=checked.text, intent=intent, confidence=round(confidence, 4), intent_ranking=ranking[:10],
