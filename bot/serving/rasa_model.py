@@ -18,6 +18,10 @@ def model_path(explicit: str | None = None) -> Path:
     return path
 
 
+def _not_shown(*args: Any, **kwargs: Any) -> None:
+    """A warnings.showwarning that shows nothing."""
+
+
 class RasaNLU:
     """Loads the model once; parses many messages on one event loop."""
 
@@ -25,16 +29,21 @@ class RasaNLU:
         import warnings
 
         warnings.filterwarnings("ignore")
-        from rasa.core.agent import Agent  # imported late: it is slow, and only the CLI needs it
-        from rasa.utils.log_utils import configure_structlog
+        # Importing Rasa imports Sanic, which puts "once" for every DeprecationWarning first, and TensorFlow,
+        # which resets the filters: while Rasa loads, third-party warnings are not shown at all.
+        shown, warnings.showwarning = warnings.showwarning, _not_shown
+        try:
+            from rasa.core.agent import Agent  # imported late: it is slow, and only the CLI needs it
+            from rasa.utils.log_utils import configure_structlog
 
-        # stdout carries one JSON object per line: Rasa's logs must stay out of it.
-        configure_structlog(logging.ERROR)
-        for name in ("rasa", "tensorflow", "absl", "py.warnings"):
-            logging.getLogger(name).setLevel(logging.ERROR)
-
-        self._loop = asyncio.new_event_loop()
-        self._agent = Agent.load(str(path))
+            # stdout carries one JSON object per line: Rasa's logs must stay out of it.
+            configure_structlog(logging.ERROR)
+            for name in ("rasa", "tensorflow", "absl", "py.warnings"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+            self._loop = asyncio.new_event_loop()
+            self._agent = Agent.load(str(path))
+        finally:
+            warnings.showwarning = shown
 
     def parse(self, text: str) -> dict[str, Any]:
         return self._loop.run_until_complete(self._agent.parse_message(text))
