@@ -90,6 +90,7 @@ def test_arizona_counts_from_the_schools_receipt_of_the_request():
 @pytest.mark.parametrize("text, situations", [
     (ONE_DAY, []), (FOURTH, []), ("Is there a deadline after a suspension?", []),
     ("When is that due?", ["behavior_discipline"]), ("placement_change_decided", []),
+    ("When is the meeting due?", ["behavior_discipline"]),
 ])
 async def test_discipline_words_never_start_the_meeting_clock_by_themselves(text, situations):
     slots = await start(text, situations)

@@ -61,6 +61,8 @@ class DeadlineFlow:
             found = REMOVAL if any(needs_confirmation(e) for e in events_in(text)) else event_from_text(text)
         else:
             found = None
+        if found == "meeting_requested" and "behavior_discipline" in situations:
+            found = REMOVAL  # after a discipline story, "when is the meeting due?" asks about the removal's meeting
         found = found or next((EVENT_OF_SITUATION[s] for s in situations if s in EVENT_OF_SITUATION), None)
         return REMOVAL if found and found != REMOVAL and needs_confirmation(found) else found
 
