@@ -17,6 +17,7 @@ from actions.case import CASE_SERVICE
 from actions.services import CASES, KNOWLEDGE, address, case_key, language, today
 from bot.cases.deadline_flow import NO_STATE, REMOVAL, DeadlineFlow
 from bot.cases.deadlines import deadlines_for, problem_text, undated_for
+from bot.guidance.replies import Reply
 
 logger = logging.getLogger(__name__)
 FLOW = DeadlineFlow(KNOWLEDGE)
@@ -48,10 +49,15 @@ class ValidateDeadlineForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_deadline_form"
 
-    def _failed(self, slot: str, tracker: Tracker, dispatcher: CollectingDispatcher, message: str) -> Dict[Text, Any]:
+    def _failed(self, slot: str, tracker: Tracker, dispatcher: CollectingDispatcher,
+                message: str | Reply) -> Dict[Text, Any]:
+        """Counts a miss and says `message` (a Reply keeps its buttons); the form asks nothing more this turn."""
         failures = dict(tracker.get_slot("deadline_failures") or {})
         failures[slot] = failures.get(slot, 0) + 1
-        dispatcher.utter_message(text=message)
+        if isinstance(message, Reply):
+            say(dispatcher, [message])
+        else:
+            dispatcher.utter_message(text=message)
         return {slot: None, "deadline_failures": failures}
 
     @staticmethod
@@ -74,10 +80,7 @@ class ValidateDeadlineForm(FormValidationAction):
         if event:
             return {"deadline_event": event, "deadline_removal": None}
         if tracker.get_slot("deadline_removal"):  # the choices again, with their buttons
-            failures = dict(tracker.get_slot("deadline_failures") or {})
-            failures["deadline_event"] = failures.get("deadline_event", 0) + 1
-            say(dispatcher, [FLOW.ask("deadline_event", None, lang, removal=True)])
-            return {"deadline_event": None, "deadline_failures": failures}
+            return self._failed("deadline_event", tracker, dispatcher, FLOW.ask("deadline_event", None, lang, removal=True))
         return self._failed("deadline_event", tracker, dispatcher, problem_text("unknown_event", lang))
 
     async def validate_deadline_start(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -29,11 +29,12 @@ from bot.understanding.words import mentions
 NO_STATE = "none"  # the parent skipped the state question
 REMOVAL = "removal"  # a discipline decision, not yet known to be a change of placement
 NO_CONSENT_YET = "no_consent_yet"  # the answer to the consent date: none signed
+SHORT_REMOVAL = "removal_short"  # the removal was 10 school days or fewer: the 10-day rule, no clock
 EVENTS = ("consent_signed", "records_requested", REMOVAL, "letter_sent")
 # What the parent says the removal was: only a change of placement (34 CFR 300.536) starts the
 # manifestation clock; a short suspension is answered with the 10-day rule instead.
 REMOVAL_CHOICES = {"removal_long": "placement_change_decided", "removal_pattern": "placement_change_decided",
-                   "removal_placement": "placement_change_decided", "removal_short": None}
+                   "removal_placement": "placement_change_decided", SHORT_REMOVAL: None}
 # The clock a story's situation most often asks about.
 EVENT_OF_SITUATION = {"evaluation_request": "consent_signed", "behavior_discipline": REMOVAL}
 
@@ -68,7 +69,7 @@ class DeadlineFlow:
 
     @staticmethod
     def is_short_removal(text: str) -> bool:
-        return text.strip().lower() == "removal_short"
+        return text.strip().lower() == SHORT_REMOVAL
 
     @staticmethod
     def start_in(text: str, event: str | None, today: date) -> str | None:

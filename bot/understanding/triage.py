@@ -107,8 +107,9 @@ class Triage:
         elif intent not in self.situation_ids and confidence < FALLBACK and top.confidence < FALLBACK:
             intent = "nlu_fallback"
         ranking = tuple(Scored(i, round(p, 4)) for i, p in sorted(whole.items(), key=lambda kv: kv[1], reverse=True))
-        question = _question(pieces, full[1:len(pieces) + 1])
-        steer = _steering(pieces, full[1:len(pieces) + 1])
+        asked = _last_asked(pieces, full[1:len(pieces) + 1])  # the story's last question, read once
+        question = _question(asked)
+        steer = _steering(asked)
         if steer is not None:
             intent, confidence = steer
         notes = checked.notes + (("mixed_language",) if checked.language != "en" else ())
@@ -161,17 +162,16 @@ def _last_asked(sentences: Sequence[str], singles: Sequence[dict[str, float]]) -
     return singles[asked[-1]] if asked else None
 
 
-def _steering(sentences: Sequence[str], singles: Sequence[dict[str, float]]) -> tuple[str, float] | None:
-    """(intent, confidence) when a story's last question asks for one of the STEERING intents."""
-    scores = base_probabilities(_last_asked(sentences, singles) or {})
+def _steering(asked: dict[str, float] | None) -> tuple[str, float] | None:
+    """(intent, confidence) when a story's last question (its full scores) asks for a STEERING intent."""
+    scores = base_probabilities(asked or {})
     intent, score = max(scores.items(), key=lambda kv: kv[1], default=("", 0.0))
     return (intent, round(score, 4)) if intent in STEERING and score >= QUESTION else None
 
 
-def _question(sentences: Sequence[str], singles: Sequence[dict[str, float]]) -> str | None:
-    """The FAQ key of the last question in a story of several sentences, when that sentence on its own is a
-    general question ("how much do advocates cost?") rather than part of the story."""
-    full = _last_asked(sentences, singles)
+def _question(full: dict[str, float] | None) -> str | None:
+    """The FAQ key of a story's last question (its full scores), when that sentence on its own is a general
+    question ("how much do advocates cost?") rather than part of the story."""
     if full is None:
         return None
     scores = base_probabilities(full)
