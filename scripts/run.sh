@@ -1,42 +1,27 @@
 #!/usr/bin/env bash
-# Starts the action server, the letter link server and the Rasa server on the embedded defaults (SQLite tracker store,
-# in-process lock store). Ctrl-C stops everything this script started.
+# Starts the action server, the letter link server, the reminder worker, the Rasa server and the demo page on the
+# embedded defaults (SQLite tracker store, in-process lock store), under supervisord (deploy/supervisord.conf): a
+# process that crashes is named on the terminal and started again, with a growing pause if it keeps crashing,
+# while the others keep serving. Ctrl-C stops everything this script started.
 source "$(dirname "$0")/env.sh"
 source "$ROOT/scripts/defaults.sh"
-mkdir -p "$ROOT/var"
-pids=()
-stop() { trap - INT TERM HUP EXIT; echo; echo "Stopping..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap stop INT TERM HUP EXIT
+export VENV RASA_SERVERS=1 IEP_RUN_DIR="${IEP_RUN_DIR:-$ROOT/var}"  # read by deploy/supervisord.conf
+mkdir -p "$IEP_RUN_DIR"
+logs="${IEP_RUN_DIR#"$ROOT"/}" ctl=".venv/bin/supervisorctl -c deploy/supervisord.conf"
+[ "$IEP_RUN_DIR" = "$ROOT/var" ] || ctl+=" -s unix://$IEP_RUN_DIR/supervisor.sock"
 
 cd "$ROOT"
 # The case database is brought to the current schema once, before any server opens it.
 "$VENV/bin/python" -m bot case-db upgrade || exit 1
-# The action server listens on 127.0.0.1 and answers only calls carrying $IEP_ACTION_TOKEN (endpoints.yml).
-"$VENV/bin/python" -m bot.serving.action_server --actions actions --port "$ACTION_PORT" >"$ROOT/var/actions.log" 2>&1 &
-pids+=($!)
-# Letter downloads (DOCX, PDF) behind unguessable, expiring links.
-"$VENV/bin/python" -m bot.letters.link_server --port "$LINK_PORT" >"$ROOT/var/links.log" 2>&1 &
-pids+=($!)
-# Reminders kept in the case database, delivered once each; also the daily retention purge.
-"$VENV/bin/python" -m bot.channels.reminder_worker >"$ROOT/var/reminders.log" 2>&1 &
-pids+=($!)
-# Our web and SMS channels (credentials.yml). The HTTP API is on for the reminder worker only: every call
-# needs a JWT signed with the secret in $IEP_RASA_JWT_SECRET_FILE (never put on the command line).
-"$VENV/bin/python" -m bot.serving.rasa_server --model "$ROOT/models/current.tar.gz" --endpoints endpoints.yml \
-    --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 >"$ROOT/var/rasa.log" 2>&1 &
-pids+=($!)
 
-# A sample family-support page with the chat widget on it.
-"$VENV/bin/python" -m bot.channels.demo_site --port "$SITE_PORT" >"$ROOT/var/site.log" 2>&1 &
-pids+=($!)
-
-echo "Starting (the first answer takes about half a minute)..."
-for _ in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$RASA_PORT/webhooks/web/" >/dev/null 2>&1; then break; fi
-  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || { echo "A server stopped; see var/*.log"; exit 1; }; done
-  sleep 1
-done
-cat <<MSG
+# The welcome message, once the Rasa server answers. It runs beside supervisord (this process, after `exec`), not
+# as its child, and ends with it.
+( (
+  echo "Starting (the first answer takes about half a minute)..."
+  for _ in $(seq 1 180); do
+    kill -0 $$ 2>/dev/null || exit 0
+    if curl -fsS --max-time 2 "http://127.0.0.1:$RASA_PORT/webhooks/web/" >/dev/null 2>&1; then
+      cat <<MSG
 
 IEP Navigator is running.
   Try the chat widget on the demo page:   http://127.0.0.1:$SITE_PORT/
@@ -47,6 +32,17 @@ IEP Navigator is running.
       -d '{"text": "the school keeps saying they are monitoring his reading and nothing changes"}'
   SMS: set IEP_SMS_PUBLIC_URL and TWILIO_* (README) and point the number at /webhooks/sms/webhook.
   Letter downloads: $LINK_BASE_URL
-  Logs: var/rasa.log, var/actions.log, var/links.log, var/reminders.log, var/site.log. Press Ctrl-C to stop.
+  A process that stops is started again (the lines above and below name it).
+  Logs: $logs/rasa-$RASA_PORT.log, $logs/actions.log, $logs/links.log, $logs/reminders.log, $logs/site.log.
+  Status: $ctl status. Press Ctrl-C to stop.
 MSG
-wait -n "${pids[@]}"
+      exit 0
+    fi
+    sleep 1
+  done
+  echo "The Rasa server does not answer after 3 minutes; see $logs/rasa-$RASA_PORT.log"
+) & )
+
+# supervisord replaces this shell, so Ctrl-C and SIGTERM reach it directly; it stops every process it started
+# before it exits. --user: it runs as whoever started it (and says so, instead of warning about root).
+exec "$VENV/bin/supervisord" -c "$ROOT/deploy/supervisord.conf" --user "$(id -u)"
