@@ -42,11 +42,10 @@ class SmsStack(Stack):
         return conversation_key(self.conversation(number), self.settings.id_secret(self.env))
 
     def user_texts(self, number: str) -> list[str]:
-        tracker = create_engine(self.env["TRACKER_STORE_URL"], future=True)
+        tracker, sender = create_engine(self.env["TRACKER_STORE_URL"], future=True), self.conversation(number)
         with tracker.connect() as db:
-            return [json.loads(self.open_event(row.data))["text"] for row in db.execute(text(
-                "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
-                {"s": self.conversation(number)})]
+            return [json.loads(self.open_event(row.data, sender))["text"] for row in db.execute(text(
+                "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"), {"s": sender})]
 
     @classmethod
     def with_twilio(cls, workdir: Path, twilio: FakeTwilio, **extra_env: str) -> "SmsStack":

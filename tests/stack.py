@@ -24,6 +24,7 @@ from bot.letters.drafting import LetterRequest
 from bot.letters.service import LetterService
 from bot.letters.store import conversation_key
 from bot.ops.settings import Settings
+from bot.storage.keyring import EVENT_KEYS, Keyring
 from bot.storage.schema import make_engine
 from bot.storage.sealing import Sealer, is_sealed
 
@@ -150,7 +151,8 @@ class Stack:
 
     def tracker_events(self, name: str) -> list[tuple[str, str]]:
         """(type, the event's JSON opened) for each stored event of the conversation."""
-        return [(kind, self.open_event(data)) for kind, data in self.raw_events(self.sender(name))]
+        sender = self.sender(name)
+        return [(kind, self.open_event(data, sender)) for kind, data in self.raw_events(sender)]
 
     def raw_events(self, sender: str) -> list[tuple[str, str]]:
         """(type, data) for each stored event, exactly as stored (the data sealed)."""
@@ -162,10 +164,16 @@ class Stack:
         finally:
             tracker.dispose()
 
-    def open_event(self, data: str) -> str:
-        """A stored event's JSON: sealed by the tracker store, opened with the stack's data keys."""
+    def open_event(self, data: str, sender: str) -> str:
+        """A stored event's JSON: sealed by the tracker store with the conversation's key, which the stack's data
+        keys open."""
         assert is_sealed(data), "an event was stored in plain text"
-        return self.sealer.open_text(data)
+        tracker = create_engine(self.env["TRACKER_STORE_URL"], future=True)
+        try:
+            with tracker.connect() as db:
+                return Keyring(EVENT_KEYS, self.sealer).for_reading(db, sender).open_text(data)
+        finally:
+            tracker.dispose()
 
     def letter(self, name: str, letter: str = "meeting_request") -> int:
         """A letter made for this conversation, as the letter form would make it."""

@@ -24,7 +24,8 @@ from bot.knowledge import load_knowledge
 from bot.letters.store import LetterStore, conversation_key
 from bot.storage.contacts import SmsContacts
 from bot.storage.resealing import rotate
-from bot.storage.schema import make_engine, sealer_of
+from bot.storage.schema import case_keyring, make_engine, sealer_of
+from bot.storage.sealing import SealError
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 
 NOW = datetime(2026, 3, 2, 10, 0)
@@ -108,8 +109,12 @@ def test_the_delivered_mark_stores_the_texts_sealed_and_only_for_sms(engine):
     assert queue.status(family.reminder.id) == "delivered" and queue.text_status(family.reminder.id) == ("pending", 0)
     raw = _raw_outbox(engine)
     assert "school answered" not in raw and family.conversation_id not in raw  # sealed at rest
-    assert sealer_of(engine).open_json(_stored_replies(engine, family)) == {"conversation_id": family.conversation_id,
-                                                   "replies": [as_message(r) for r in replies]}
+    stored = _stored_replies(engine, family)
+    with engine.connect() as db:  # sealed with the family's own key, which their deletion destroys
+        assert case_keyring(engine).for_reading(db, family.key).open_json(stored) == {
+            "conversation_id": family.conversation_id, "replies": [as_message(r) for r in replies]}
+    with pytest.raises(SealError):
+        sealer_of(engine).open_json(stored)
     assert web.deliver() and queue.text_status(web.reminder.id) is None  # the web speaks in its own connection
 
 
@@ -243,7 +248,8 @@ def test_key_rotation_reseals_the_texts_still_owed(tmp_path, twilio):
     replies = family.deliver()
     both = make_engine(url, keys=[new, old])
     reports = {r.where: r for r in rotate(both, None, sealer_of(both))}
-    assert reports["reminder_texts.replies"].resealed == 1
+    # The family's key is re-wrapped with the new data key; the texts stay sealed with the family's key.
+    assert reports["conversation_keys.sealed"].resealed == 1 and reports["reminder_texts.replies"].current == 1
     only_new = make_engine(url, keys=[new])
     assert _worker(only_new, twilio).text_pending(NOW) == {"texted": 1}
     assert twilio.to(family.number) == _bodies(replies)

@@ -129,7 +129,7 @@ def _raw_events(stack: Stack, sender: str) -> list[dict]:
     try:
         with engine.connect() as db:
             rows = db.execute(text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})
-            return [json.loads(stack.open_event(data)) for (data,) in rows]
+            return [json.loads(stack.open_event(data, sender)) for (data,) in rows]
     finally:
         engine.dispose()
 

@@ -1,5 +1,5 @@
 """The tracker store reads what Rasa's own SQL store would read, opens each sealed event about once, and
-forgets the opened words of an erased conversation at once."""
+forgets the opened words and the key of an erased conversation at once."""
 from __future__ import annotations
 
 import pytest
@@ -9,9 +9,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from sqlalchemy import text
+
 from bot.serving.tracker_store import ErasableSQLTrackerStore
+from bot.storage.keyring import ConversationSealer
 from bot.storage.opened_events import OpenedEvents
-from bot.storage.sealing import Sealer
+from bot.storage.sealing import Sealer, SealError
 
 DOMAIN = Domain.from_dict({"intents": ["greet"], "slots": {"parent_name": {
     "type": "text", "influence_conversation": False, "mappings": [{"type": "custom"}]}}})
@@ -64,8 +67,12 @@ async def test_it_reads_the_events_rasas_own_query_selects(url):
     assert await store.holds("s1") and not await store.holds("nobody")
 
 
-async def test_each_event_is_opened_about_once_and_a_new_server_opens_what_it_reads(url):
-    writer_sealer = CountingSealer([KEY])
+async def test_each_event_is_opened_about_once_and_a_new_server_opens_what_it_reads(url, monkeypatch):
+    events_opened = []
+    opens = ConversationSealer.open_text
+    monkeypatch.setattr(ConversationSealer, "open_text",
+                        lambda self, sealed: events_opened.append(1) or opens(self, sealed))
+    writer_sealer = CountingSealer([KEY])  # counts what the data keys open: the conversation's key
     writer = _store(url, writer_sealer)
     tracker = DialogueStateTracker.from_events("s1", _session(100.0, "Ana"), DOMAIN.slots)
     await writer.save(tracker)
@@ -74,22 +81,32 @@ async def test_each_event_is_opened_about_once_and_a_new_server_opens_what_it_re
         again.update(BotUttered("more", timestamp=300.0))
         await writer.save(again)
         await writer.stored_events("s1", ("user", "bot"))
-    assert writer_sealer.opened == 0  # it sealed them, so it never had to open them
+    assert events_opened == [] and writer_sealer.opened == 0  # it sealed them and made the key: nothing to open
     reader_sealer = CountingSealer([KEY])
     reader = _store(url, reader_sealer)  # another Rasa server on the same database
     for _ in range(3):
         assert (await reader.retrieve("s1")).get_slot("parent_name") == "Ana"
-    assert reader_sealer.opened == 9
+    assert len(events_opened) == 9 and reader_sealer.opened == 1  # each event once; the key once, then kept
 
 
-async def test_erasing_a_conversation_forgets_its_opened_words(url):
+async def test_erasing_a_conversation_forgets_its_opened_words_and_destroys_its_key(url):
     store = _store(url)
     await store.save(DialogueStateTracker.from_events("s1", _session(100.0, "Ana"), DOMAIN.slots))
     await store.save(DialogueStateTracker.from_events("s2", _session(100.0, "Bea"), DOMAIN.slots))
-    assert len(store.opened) == 12
+    assert len(store.opened) == 12 and len(store.keys) == 2
+    with store.engine.connect() as db:
+        sealed = [data for (data,) in db.execute(text("SELECT data FROM events WHERE sender_id = 's1'"))]
+        assert store.keys.for_reading(db, "s1").has_key
     assert store.erase("s1") == 6
-    assert len(store.opened) == 6 and await store.retrieve("s1") is None
+    assert len(store.opened) == 6 and len(store.keys) == 1 and await store.retrieve("s1") is None
+    with store.engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM event_keys WHERE sender_id = 's1'")).scalar_one() == 0
+        gone = store.keys.for_reading(db, "s1")
+    with pytest.raises(SealError):  # a copy of the events found anywhere no longer opens
+        gone.open_text(sealed[0])
     assert (await store.retrieve("s2")).get_slot("parent_name") == "Bea"
+    await store.save(DialogueStateTracker.from_events("s1", _session(500.0, "Ana again"), DOMAIN.slots))
+    assert (await store.retrieve("s1")).get_slot("parent_name") == "Ana again"  # a new key for a new start
 
 
 def test_opened_events_keep_within_their_limit_dropping_the_least_recently_used():

@@ -3,7 +3,8 @@ for a site administrator.
 
 `case show` prints what is stored for one conversation. Names, schools and contact details stay
 redacted unless --reveal is given (and that use belongs in the administrator's own records).
-`case-db rotate-keys` re-seals every stored value with the newest key in IEP_DATA_KEYS (deploy/README.md).
+`case-db rotate-keys` re-wraps every conversation's key with the newest key in IEP_DATA_KEYS and moves values
+sealed before conversation keys under their conversation's key (bot/storage/resealing.py, deploy/README.md).
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                            help="like 90d, 12w or 36h (default: $IEP_RETENTION_DAYS days, 90)")
     db = commands.add_parser("case-db", help="The case database's schema, and data key rotation.")
     db.add_argument("action", choices=("upgrade", "status", "rotate-keys"),
-                    help="rotate-keys: re-seal every stored value with the newest key in IEP_DATA_KEYS")
+                    help="rotate-keys: re-wrap every conversation key with the newest key in IEP_DATA_KEYS "
+                         "(and seal older values with their conversation's key)")
     db.add_argument("--batch", type=int, default=BATCH, metavar="N", help=f"rows per transaction (default {BATCH})")
 
 

@@ -13,11 +13,15 @@ row when done. A worker killed before or while texting leaves the row pending; o
 the next worker texts only the bodies not yet accepted. The one gap no API without idempotency keys can
 close: Twilio accepting a body in the instant before the crash, before `record_sent` ran; that body is
 sent again. A Twilio timeout is equally ambiguous and is retried.
+
+A reminder's address and the texts it owes are stored sealed with the conversation's own key
+(bot/storage/keyring.py). The worker opens a claim's address and texts with the data keys: a claim carries
+them sealed for it under the newest data key, in memory only (`_for_worker`); nothing is written back.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Mapping, Sequence
 
@@ -26,7 +30,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.cases.store import StoredReminder, _reminder
-from bot.storage.schema import CaseRow, ReminderRow, ReminderTextRow, sealer_of
+from bot.storage.keyring import ConversationSealer
+from bot.storage.schema import CaseRow, ReminderRow, ReminderTextRow, case_keyring
+from bot.storage.sealing import SealError
 
 MAX_ATTEMPTS = 6  # then it is marked failed and shown in `case show`, never retried forever
 SMS_CHANNEL = "sms"  # the channel named in a reminder's sealed address whose replies the worker texts
@@ -52,6 +58,7 @@ class TextClaim:
 class ReminderQueue:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.keys = case_keyring(engine)
 
     def claim_due(self, now: datetime, lease: timedelta, limit: int = 20) -> list[Claim]:
         """Takes a lease on up to `limit` due reminders nobody else holds."""
@@ -66,7 +73,8 @@ class ReminderQueue:
                                         .execution_options(synchronize_session=False)).rowcount
                 if taken == 1:
                     row = session.get(ReminderRow, reminder_id)
-                    claims.append(Claim(_reminder(row), now + lease))
+                    opener = self.keys.for_reading(session.connection(), row.case_key)
+                    claims.append(Claim(replace(_reminder(row), address=_for_worker(opener, row.address)), now + lease))
         return claims
 
     def pending(self, reminder_id: int, case_key: str) -> StoredReminder | None:
@@ -92,9 +100,10 @@ class ReminderQueue:
                 return None
             session.execute(update(CaseRow).where(CaseRow.key == case_key).values(last_active_at=now))
             row = session.get(ReminderRow, reminder_id)
-            address = sealer_of(self.engine).open(row.address) if replies else {}
+            sealer = self.keys.for_writing(session.connection(), case_key, now) if replies else None
+            address = sealer.open(row.address) if sealer else {}
             if address.get("channel") == SMS_CHANNEL:
-                sealed = sealer_of(self.engine).seal_text(json.dumps(
+                sealed = sealer.seal_text(json.dumps(
                     {"conversation_id": address["conversation_id"], "replies": [dict(r) for r in replies]}))
                 session.add(ReminderTextRow(reminder_id=reminder_id, replies=sealed, status="pending", sent=0,
                                             attempts=0, created_at=now))
@@ -132,7 +141,10 @@ class ReminderQueue:
                                         .execution_options(synchronize_session=False)).rowcount
                 if taken == 1:
                     row = session.get(ReminderTextRow, reminder_id)
-                    claims.append(TextClaim(reminder_id, row.replies, row.sent, row.attempts, now + lease))
+                    reminder = session.get(ReminderRow, reminder_id)
+                    opener = self.keys.for_reading(session.connection(), reminder.case_key if reminder else None)
+                    claims.append(TextClaim(reminder_id, _for_worker(opener, row.replies), row.sent, row.attempts,
+                                            now + lease))
         return claims
 
     def record_sent(self, claim: TextClaim, sent: int) -> bool:
@@ -166,6 +178,18 @@ class ReminderQueue:
                                           ReminderTextRow.status == "pending",
                                           ReminderTextRow.claimed_until == claim.lease_until)
                                    .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+
+
+def _for_worker(opener: ConversationSealer, stored: str | None) -> str | None:
+    """A value sealed with the conversation's key, sealed again with the newest data key for the worker to open
+    (it holds only the data keys). In memory only. A value the keys cannot open is passed on as stored: the
+    worker reports it and retries later, as for any value it cannot open."""
+    if stored is None or not opener.has_key or not opener.is_current(stored):
+        return stored
+    try:
+        return opener.data.seal_text(opener.open_text(stored))
+    except SealError:
+        return stored
 
 
 def _to_text(now: datetime) -> tuple:

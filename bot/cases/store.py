@@ -1,4 +1,6 @@
 """Case memory: one case per conversation (keyed by a one-way hash), what was found, asked and promised.
+What identifies the family (letters, a reminder's address) is sealed with the conversation's own key, and
+deleting the case destroys that key (bot/storage/keyring.py).
 
 Every method opens its own short session, so nothing is shared across requests. Calls block:
 async callers use `asyncio.to_thread`.
@@ -16,15 +18,19 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from bot.cases.deadlines import Deadline
 from bot.letters.store import StoredLetter, _stored
+from bot.storage.keyring import wipe
 from bot.storage.schema import (
     CaseRow,
     CaseSituationRow,
+    ConversationKeyRow,
     DeadlineRow,
     DownloadTokenRow,
     LetterRow,
     ReminderRow,
     ReminderTextRow,
     SmsContactRow,
+    case_keyring,
+    key_in_use,
     sealer_of,
 )
 from bot.storage.sealing import Sealer
@@ -61,7 +67,7 @@ class StoredReminder:
     status: str
     attempts: int
     delivered_at: datetime | None
-    address: str  # sealed
+    address: str  # sealed with the conversation's key
 
 
 @dataclass(frozen=True)
@@ -80,15 +86,16 @@ class Case:
 
 
 ERASE_SLOT = "erase_conversation"  # set by the delete action; the tracker store then forgets the conversation
-# Every table that holds something about a conversation, in the order a deletion empties them.
+# Every table that holds something about a conversation, in the order a deletion empties them (its key last).
 CASE_TABLES = ("reminder_texts", "reminders", "deadlines", "case_situations", "download_tokens", "letters", "cases",
-               "sms_contacts")
+               "sms_contacts", "conversation_keys")
 
 
 class CaseStore:
     def __init__(self, engine: Engine, sealer: Sealer | None = None):
         self.engine = engine
-        self.sealer = sealer or sealer_of(engine)  # opens the letters a case holds
+        self.sealer = sealer or sealer_of(engine)  # opens what was sealed before conversation keys
+        self.keys = case_keyring(engine)
 
     def touch(self, key: str, now: datetime, *, language: str = "en", channel: str | None = None,
               situations: Iterable[str] = (), state: str | None = None) -> None:
@@ -121,9 +128,10 @@ class CaseStore:
             letters = session.scalars(select(LetterRow).where(LetterRow.conversation_key == key).order_by(LetterRow.id))
             deadlines = session.scalars(select(DeadlineRow).where(DeadlineRow.case_key == key).order_by(DeadlineRow.id))
             reminders = session.scalars(select(ReminderRow).where(ReminderRow.case_key == key).order_by(ReminderRow.id))
+            opener = self.keys.for_reading(session.connection(), key, legacy=self.sealer)
             return Case(key=row.key, language=row.language, state=row.state_code, channel=row.channel,
                         reminders_off=row.reminders_off, created_at=row.created_at, last_active_at=row.last_active_at,
-                        situations=tuple(situations), letters=tuple(_stored(r, self.sealer) for r in letters),
+                        situations=tuple(situations), letters=tuple(_stored(r, opener) for r in letters),
                         deadlines=tuple(_deadline(d) for d in deadlines),
                         reminders=tuple(_reminder(r) for r in reminders))
 
@@ -134,7 +142,9 @@ class CaseStore:
                                                           LetterRow.sent_on.is_not(None),
                                                           LetterRow.answered_on.is_(None))
                                   .order_by(LetterRow.sent_on.desc(), LetterRow.id.desc()).limit(1)).first()
-            return _stored(row, self.sealer) if row else None
+            if row is None:
+                return None
+            return _stored(row, self.keys.for_reading(session.connection(), key, legacy=self.sealer))
 
     def mark_answered(self, key: str, letter_id: int, on: date) -> bool:
         """Records the school's answer and drops the follow-up reminder it made unnecessary."""
@@ -167,7 +177,8 @@ class CaseStore:
 
     def schedule(self, key: str, *, kind: str, subject: str, due_at: datetime, address: str,
                  now: datetime) -> StoredReminder | None:
-        """One reminder per subject; None when the parent turned reminders off."""
+        """One reminder per subject; None when the parent turned reminders off. `address` comes sealed with the
+        data keys (the actions seal it) and is stored sealed with the conversation's key."""
         with Session(self.engine) as session, session.begin():
             case = session.get(CaseRow, key)
             if case is None or case.reminders_off:
@@ -175,6 +186,8 @@ class CaseStore:
             row = session.scalars(select(ReminderRow).where(ReminderRow.case_key == key, ReminderRow.kind == kind,
                                                             ReminderRow.subject == subject)).first()
             if row is None:
+                sealer = self.keys.for_writing(session.connection(), key, now, legacy=self.sealer)
+                address = address if sealer.is_current(address) else sealer.seal_text(sealer.open_text(address))
                 row = ReminderRow(case_key=key, kind=kind, subject=subject, due_at=due_at, status="pending",
                                   attempts=0, address=address, created_at=now)
                 session.add(row)
@@ -197,10 +210,14 @@ class CaseStore:
         with Session(self.engine) as session, session.begin():
             _run(session, update(CaseRow).where(CaseRow.key == key).values(reminders_off=False))
 
-    def delete(self, key: str) -> dict[str, int]:
-        """Deletes everything stored for this conversation; harmless when there is nothing. Rows per table."""
+    def delete(self, key: str, wipe_now: bool = True) -> dict[str, int]:
+        """Deletes everything stored for this conversation and its key, in one transaction; harmless when there
+        is nothing. Rows per table. Without the key, no copy of the sealed values the database may still hold
+        (free pages, WAL, dead rows, replicas, later backups) can be opened. Then the database drops what it
+        still holds of the key row (`wipe_now`; the purge does that once, after every case)."""
         counts: dict[str, int] = {}
         with Session(self.engine) as session, session.begin():
+            self.keys.hold(session.connection(), [key])
             letter_ids = select(LetterRow.id).where(LetterRow.conversation_key == key).scalar_subquery()
             # The SMS outbox first: texts not sent yet can name the child's letter, and go with the case.
             counts["reminder_texts"] = _run(session, delete(ReminderTextRow).where(
@@ -217,7 +234,13 @@ class CaseStore:
             counts["sms_contacts"] = _run(session, delete(SmsContactRow).where(
                 SmsContactRow.key == key, SmsContactRow.opted_out.is_(False)))
             _run(session, update(SmsContactRow).where(SmsContactRow.key == key).values(number=None, choices=None))
+            counts["conversation_keys"] = self.keys.destroy(session.connection(), [key])
+        if wipe_now:
+            self.wipe()
         return counts
+
+    def wipe(self) -> None:
+        wipe(self.engine, [ConversationKeyRow.__table__])
 
     def count_rows(self, key: str) -> dict[str, int]:
         """How many rows each table holds for this conversation (for tests and `case show`)."""
@@ -234,6 +257,7 @@ class CaseStore:
                 "cases": session.scalar(select(func.count()).where(CaseRow.key == key)),
                 "sms_contacts": session.scalar(select(func.count()).where(SmsContactRow.key == key,
                                                                           SmsContactRow.number.is_not(None))),
+                "conversation_keys": session.scalar(select(func.count()).where(ConversationKeyRow.key == key)),
             }
 
     def inactive_since(self, cutoff: datetime) -> list[str]:
@@ -241,14 +265,20 @@ class CaseStore:
             return list(session.scalars(select(CaseRow.key).where(CaseRow.last_active_at < cutoff)))
 
     def orphan_letters_before(self, cutoff: datetime) -> int:
-        """Deletes letters older than `cutoff` that belong to no case (CLI letters, or made before case memory)."""
+        """Deletes letters older than `cutoff` that belong to no case (CLI letters, or made before case memory),
+        and their conversations' keys when nothing else uses them."""
         with Session(self.engine) as session, session.begin():
             cases = select(CaseRow.key).scalar_subquery()
             old = select(LetterRow.id).where(LetterRow.created_at < cutoff,
                                              (LetterRow.conversation_key.is_(None))
                                              | LetterRow.conversation_key.not_in(cases)).scalar_subquery()
+            owners = sorted(set(session.scalars(select(LetterRow.conversation_key).where(
+                LetterRow.id.in_(old), LetterRow.conversation_key.is_not(None)))))
+            self.keys.hold(session.connection(), owners)
             _run(session, delete(DownloadTokenRow).where(DownloadTokenRow.letter_id.in_(old)))
-            return _run(session, delete(LetterRow).where(LetterRow.id.in_(old)))
+            gone = _run(session, delete(LetterRow).where(LetterRow.id.in_(old)))
+            self.keys.destroy(session.connection(), owners, *key_in_use())
+            return gone
 
 
 def _reminder_ids(key: str) -> ScalarSelect:

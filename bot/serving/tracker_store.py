@@ -7,15 +7,20 @@ other parents' turns. Errors are raised, never swallowed: `bot.serving.store_gua
 wrapper, which would otherwise restart a conversation silently in memory when the database fails.
 
 Each event's `data` (the parent's words, the slots with names and phone numbers) is stored sealed with
-the data keys (bot/storage/sealing.py); events stored plain before sealing still read, and `iep-navigator case-db
-rotate-keys` seals them. Type, intent and action names stay plain: queries filter on them. Each event is
-opened about once per process (bot/storage/opened_events.py), not on every turn that rebuilds the conversation.
+the conversation's own key (`event_keys`, bot/storage/keyring.py), itself sealed with the data keys
+(bot/storage/sealing.py); events sealed with the data keys, or stored plain, before that still read, and
+`iep-navigator case-db rotate-keys` moves them under the conversation's key. Type, intent and action names stay
+plain: queries filter on them. Each event is opened about once per process (bot/storage/opened_events.py), not
+on every turn that rebuilds the conversation; a save reads the conversation's key row (one primary-key lookup)
+and the opened key is kept in memory only while that row still holds it.
 The hot queries are plain SQL on a connection: Rasa's ORM queries cost more to build than to run.
 
 The delete action sets the `erase_conversation` slot. Saving that turn then deletes every stored
-event of the conversation instead of appending to it, inside the same lock as the turn, so no
-later save can write the old events back. (Deleting rows from the action server would not work:
-Rasa saves by appending the events it thinks are missing, and would re-add them.)
+event of the conversation and its key, in one transaction, instead of appending to it, inside the same
+lock as the turn, so no later save can write the old events back. (Deleting rows from the action server
+would not work: Rasa saves by appending the events it thinks are missing, and would re-add them.) Every copy
+of the events the database keeps after that is sealed with a key that is gone; SQLite runs with
+secure_delete and its WAL is truncated after an erase, PostgreSQL's key table is rewritten (keyring.wipe).
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.cases.store import ERASE_SLOT
 from bot.ops.settings import Settings
+from bot.storage.keyring import EVENT_KEYS, KEY_CACHE, Keyring, ensure_table, secure_delete, wipe
 from bot.storage.opened_events import OpenedEvents
 from bot.storage.sealing import Sealer, is_sealed
 
@@ -57,6 +63,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         if sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        ensure_table(self.engine, EVENT_KEYS)
+        self.keys = Keyring(EVENT_KEYS, self.sealer, cache=KEY_CACHE)
         self.opened = OpenedEvents()
         self.sql = _Statements(self.engine, self.SQLEvent.__table__)
 
@@ -92,9 +100,15 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         await asyncio.to_thread(self._append, tracker)
 
     def erase(self, sender_id: str) -> int:
+        """Deletes the conversation's events and, in the same transaction, its key: every copy of the events
+        left on disk is then unreadable. Then the database drops what it still holds of the key row."""
         with self.engine.begin() as db:
+            self.keys.hold(db, [sender_id])
             self.opened.forget(data for (data,) in db.execute(self.sql.all_data, {"sender": sender_id}))
-            return db.execute(self.sql.erase, {"sender": sender_id}).rowcount
+            removed = db.execute(self.sql.erase, {"sender": sender_id}).rowcount
+            self.keys.destroy(db, [sender_id])
+        wipe(self.engine, [EVENT_KEYS])
+        return removed
 
     def _holds(self, sender_id: str) -> bool:
         with self.engine.connect() as db:
@@ -110,12 +124,13 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             params["kinds"] = list(kinds)
         with self.engine.connect() as db:
             rows = db.execute(self.sql.events(all_sessions, kinds), params).all()
-        return [self._open(data) for (data,) in rows]
+            opener = _Opener(self.keys, db, sender_id)  # reads the key only if an event was not opened before
+            return [self._open(data, opener) for (data,) in rows]
 
-    def _open(self, stored: str) -> dict:
+    def _open(self, stored: str, opener: "_Opener") -> dict:
         if not is_sealed(stored):  # stored plain by a server from before sealing
             return json.loads(stored)
-        return json.loads(self.opened.open(stored, self.sealer.open_text))
+        return json.loads(self.opened.open(stored, opener))
 
     def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
         events = self._event_dicts(sender_id, all_sessions)
@@ -130,15 +145,30 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                                 ).scalar_one()
             new = [(event.as_dict(), event.type_name)
                    for event in itertools.islice(tracker.events, stored, len(tracker.events))]
+            if not new:
+                return
             plain = [json.dumps(data) for data, _ in new]
+            sealer = self.keys.for_writing(db, tracker.sender_id)  # made with the conversation's first events
             rows = [{"sender_id": tracker.sender_id, "type_name": type_name, "timestamp": data.get("timestamp"),
                      "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
-                     "action_name": data.get("name"), "data": self.sealer.seal_text(text)}
+                     "action_name": data.get("name"), "data": sealer.seal_text(text)}
                     for (data, type_name), text in zip(new, plain)]
-            if rows:
-                db.execute(self.sql.insert, rows)
+            db.execute(self.sql.insert, rows)
         for row, text in zip(rows, plain):  # the next turn reads them back without decrypting
             self.opened.remember(row["data"], text)
+
+
+class _Opener:
+    """Opens a conversation's events with its key, read from the database the first time one is needed."""
+
+    def __init__(self, keys: Keyring, db: sa.engine.Connection, sender_id: str) -> None:
+        self.keys, self.db, self.sender_id = keys, db, sender_id
+        self.sealer: Any = None
+
+    def __call__(self, sealed: str) -> str:
+        if self.sealer is None:
+            self.sealer = self.keys.for_reading(self.db, self.sender_id)
+        return self.sealer.open_text(sealed)
 
 
 class _Statements:
@@ -178,6 +208,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    secure_delete(connection)  # an erased conversation's bytes are zeroed, not left in free space
 
 
 def _engine_options(url: sa.engine.URL) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """SMS senders: the sealed number we reply to, STOP and START, the numbered choices of the last reply,
-and the webhooks already answered. Keyed like cases (a keyed hash); the number is Fernet-sealed."""
+and the webhooks already answered. Keyed like cases (a keyed hash); the number is sealed with the
+conversation's own key (bot/storage/keyring.py), which deleting the case destroys."""
 from __future__ import annotations
 
 import hashlib
@@ -7,12 +8,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.schema import SmsContactRow, SmsInboundRow
+from bot.storage.keyring import Keyring
+from bot.storage.schema import SmsContactRow, SmsInboundRow, case_keyring, key_in_use
 from bot.storage.sealing import Sealer
 
 
@@ -28,7 +30,8 @@ class Contact:
 class SmsContacts:
     def __init__(self, engine: Engine, sealer: Sealer):
         self.engine = engine
-        self.sealer = sealer
+        self.sealer = sealer  # opens numbers sealed before conversation keys
+        self.keys = case_keyring(engine)  # the conversation keys, wrapped with the engine's data keys
 
     def first_time(self, message_sid: str, now: datetime) -> bool:
         """True once per MessageSid: a replayed or retried webhook is recognised and not answered again."""
@@ -42,8 +45,8 @@ class SmsContacts:
 
     def arrive(self, key: str, number: str, now: datetime) -> Contact:
         """The sender's record, made on first contact; the sealed number is refreshed (it may have rotated keys)."""
-        sealed = self.sealer.seal({"number": number})
         with Session(self.engine) as session, session.begin():
+            sealed = self.keys.for_writing(session.connection(), key, now, legacy=self.sealer).seal({"number": number})
             row = session.get(SmsContactRow, key)
             if row is None:
                 row = SmsContactRow(key=key, opted_out=False, updated_at=now)
@@ -56,7 +59,8 @@ class SmsContacts:
             row = session.get(SmsContactRow, key)
             if row is None:
                 return None
-            number = self.sealer.open(row.number)["number"] if row.number else None
+            opener = self.keys.for_reading(session.connection(), key, legacy=self.sealer)
+            number = opener.open(row.number)["number"] if row.number else None
             return _contact(row, number)
 
     def set_opted_out(self, key: str, opted_out: bool, now: datetime) -> bool:
@@ -78,15 +82,20 @@ class SmsContacts:
             row.updated_at = now
 
 
-def purge_contacts(engine: Engine, cutoff: datetime) -> int:
-    """Forgets senders quiet since `cutoff` and the webhook ids seen before it. An opted-out sender's STOP
-    stays (keyed by the hash, without the number), so a purge never makes us text them again."""
+def purge_contacts(engine: Engine, cutoff: datetime, keys: Keyring | None = None) -> int:
+    """Forgets senders quiet since `cutoff` and the webhook ids seen before it, and their conversations' keys
+    when nothing else uses them. An opted-out sender's STOP stays (keyed by the hash, without the number), so
+    a purge never makes us text them again."""
+    keys = keys or case_keyring(engine)
     with Session(engine) as session, session.begin():
         session.execute(delete(SmsInboundRow).where(SmsInboundRow.received_at < cutoff))
+        quiet = list(session.scalars(select(SmsContactRow.key).where(SmsContactRow.updated_at < cutoff)))
+        keys.hold(session.connection(), quiet)
         gone = session.execute(delete(SmsContactRow).where(
             SmsContactRow.updated_at < cutoff, SmsContactRow.opted_out.is_(False))).rowcount
         session.execute(update(SmsContactRow).where(SmsContactRow.updated_at < cutoff).values(
             number=None, choices=None))
+        keys.destroy(session.connection(), quiet, *key_in_use())
     return gone
 
 

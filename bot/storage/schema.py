@@ -3,7 +3,8 @@
 SQLAlchemy 1.4 written 2.0-style. Conversation ids are never stored: every row is keyed by a
 keyed one-way hash of the id. Every column that names or reaches a person (a letter's details and
 text, a reminder's address and the texts it still owes, an SMS number: `SEALED_COLUMNS`) is sealed
-with the data keys (bot/storage/sealing.py), which travel with the engine `make_engine` returns (`sealer_of`).
+with its conversation's own key (`conversation_keys`, bot/storage/keyring.py), itself sealed with the data
+keys (bot/storage/sealing.py), which travel with the engine `make_engine` returns (`sealer_of`).
 """
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    exists,
     inspect,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import declarative_base
 
 from bot.ops.settings import Settings
+from bot.storage.keyring import Keyring, secure_delete
 from bot.storage.sealing import Sealer
 
 Base = declarative_base()
@@ -147,6 +150,15 @@ class SmsInboundRow(Base):
     received_at = Column(DateTime, nullable=False, index=True)
 
 
+class ConversationKeyRow(Base):
+    """Each conversation's own key (bot/storage/keyring.py): deleting this row makes every copy of the
+    conversation's sealed values unreadable, wherever the database left one."""
+    __tablename__ = "conversation_keys"
+    key = Column(String(64), primary_key=True)  # keyed hash of the conversation id, as in `cases`
+    sealed = Column(Text, nullable=False)  # the conversation's Fernet key, sealed with the data keys
+    created_at = Column(DateTime, nullable=False)
+
+
 class JobRow(Base):
     __tablename__ = "jobs"
     name = Column(String(40), primary_key=True)  # e.g. "purge": runs at most once a day across workers
@@ -157,6 +169,24 @@ class JobRow(Base):
 SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("letters", "id", "fields"), ("letters", "id", "text"), ("reminders", "id", "address"),
     ("reminder_texts", "reminder_id", "replies"), ("sms_contacts", "key", "number"))
+# Whose key seals each table's values: the column naming the conversation, or (table, its key, the column
+# naming the conversation, this table's column pointing at it) when another row names it.
+SEALED_OWNERS: dict[str, str | tuple[str, str, str, str]] = {
+    "letters": "conversation_key", "reminders": "case_key", "sms_contacts": "key",
+    "reminder_texts": ("reminders", "id", "case_key", "reminder_id")}
+
+
+def case_keyring(engine: Engine) -> Keyring:
+    """The case database's conversation keys, wrapped with the engine's data keys."""
+    return Keyring(ConversationKeyRow.__table__, sealer_of(engine))
+
+
+def key_in_use() -> tuple:
+    """True while some row still uses the conversation key: a purge keeps those (Keyring.destroy's `unless`)."""
+    key = ConversationKeyRow.__table__.c.key
+    return (exists().where(CaseRow.key == key), exists().where(LetterRow.conversation_key == key),
+            exists().where(ReminderRow.case_key == key),
+            exists().where(SmsContactRow.key == key, SmsContactRow.number.is_not(None)))
 
 
 def make_engine(url: str, migrate: bool = True, keys: Sequence[bytes] | None = None) -> Engine:
@@ -178,6 +208,7 @@ def make_engine(url: str, migrate: bool = True, keys: Sequence[bytes] | None = N
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+            secure_delete(connection)  # a deleted row's bytes are zeroed, not left in the file
     if migrate:
         upgrade(engine)
     return engine
@@ -222,4 +253,9 @@ def current_revision(engine: Engine) -> str | None:
 def tracker_engine_from_env() -> Engine | None:
     """An engine on Rasa's tracker database (TRACKER_STORE_URL), for purges and key rotation; None if unset."""
     url = os.environ.get("TRACKER_STORE_URL")
-    return create_engine(url, future=True, hide_parameters=True) if url else None
+    if not url:
+        return None
+    engine = create_engine(url, future=True, hide_parameters=True)
+    if engine.dialect.name == "sqlite":  # the purge deletes through it: zero what it deletes
+        event.listen(engine, "connect", secure_delete)
+    return engine

@@ -1,8 +1,11 @@
-"""Seals stored values that could identify or reach a person, with Fernet: letters (names, school, phone),
-reminder addresses, SMS numbers, and the conversation events Rasa stores (the parent's words and slots).
+"""The data keys (IEP_DATA_KEYS), with Fernet. They seal each conversation's own key (bot/storage/keyring.py),
+which in turn seals what could identify or reach a person: letters (names, school, phone), reminder addresses,
+SMS numbers, and the conversation events Rasa stores (the parent's words and slots). They also open values
+sealed with them directly before conversation keys, and seal the few values that belong to no conversation
+(a letter made in the CLI).
 
 Keys come newest first, so a rotated-out key still opens old rows while new rows use the newest.
-`iep-navigator case-db rotate-keys` (bot/storage/resealing.py) re-seals every stored value with the newest key.
+`iep-navigator case-db rotate-keys` (bot/storage/resealing.py) re-wraps every conversation key with the newest key.
 """
 from __future__ import annotations
 
