@@ -56,6 +56,15 @@ async def test_start_uses_the_story_and_never_asks_twice():
     assert "meeting" in messages[0]["text"]
 
 
+async def test_a_full_name_in_the_story_is_not_asked_again():
+    story = STORY.replace("My son Sam is", "My son Sam Ruiz is")
+    earlier = [{"event": "user", "text": story, "parse_data": {"entities": []}}]
+    messages, events = await run(letters.ActionStartLetter(), tracker(
+        '/make_letter{"letter": "meeting_request"}', "make_letter", slots={"situations": ["services_not_delivered"]},
+        events=earlier, entities=[{"entity": "letter", "value": "meeting_request"}]))
+    assert slot_events(events)["child_name"] == "Sam Ruiz"
+
+
 async def test_start_without_a_clear_letter_offers_them_all(knowledge):
     messages, events = await run(letters.ActionStartLetter(), tracker("can you write it", "make_letter"))
     assert slot_events(events)["letter_type"] is None

@@ -93,6 +93,16 @@ def test_the_story_fills_what_it_already_says(knowledge):
     assert found["service"] == "30 minutes of OT a week"
 
 
+@pytest.mark.parametrize("story,name", [
+    ("My son Sam Ruiz is in 4th grade at Lincoln Elementary.", "Sam Ruiz"),
+    ("my daughter Ana María López-Soto has an IEP for dyslexia", "Ana María López-Soto"),
+    ("My son Sam Ruiz, 9, has autism.", "Sam Ruiz"),
+    ("My son Sam is in 4th grade.", "Sam"),
+])
+def test_the_story_gives_the_childs_full_name_or_first_name(knowledge, story, name):
+    assert details_from_story(story, [], knowledge)["child_name"] == name
+
+
 def test_the_story_does_not_invent_a_name(knowledge):
     assert "child_name" not in details_from_story("my son is 8 and he Has trouble reading", [], knowledge)
 

@@ -16,6 +16,8 @@ from bot.letters.drafting import clean_value
 
 MAX_NAME_CHARS = 80
 MAX_NAME_WORDS = 6
+# A capitalised name word ("Sam", "O'Neil", "Ruiz-Soto"); a child's name in a story is one to three of them.
+_NAME_WORD = r"[A-Z][^\W\d_]+(?:[-'’][A-Z]?[^\W\d_]+)?"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _LETTER = re.compile(r"[^\W\d_]")  # any letter, in any script
 _NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[\s'’.,-])*")  # letters in any script, spaces, ' - . and commas
@@ -132,7 +134,8 @@ def details_from_story(text: str, entities: Iterable[Mapping[str, object]], know
     """Details a parent's story already gives (child's name, grade, school, service), so we don't ask twice."""
     words = knowledge.answer_words(language)
     found: dict[str, str] = {}
-    child = re.search(rf"\b(?i:my)\s+(?i:{_alternatives(words.child_words)})\s*,?\s+([A-Z][^\W\d_]+(?:[-'’][A-Z]?[^\W\d_]+)?)"
+    child = re.search(rf"\b(?i:my)\s+(?i:{_alternatives(words.child_words)})\s*,?\s+"
+                      rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
                       r"(?=\s*(?:,|\.|\s+(?:is|has|was|who|and|in|at|just|got|started)\b|'s\b|’s\b))", text)
     if child:
         found["child_name"] = child.group(1)
