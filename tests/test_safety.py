@@ -243,6 +243,33 @@ def test_empty_and_emoji_only_messages_are_not_a_crisis_and_do_not_crash(text):
     assert not DETECTOR.is_crisis(text)
 
 
+# Danger in disguise (issue 20): digits and signs for letters, and text reversed by a right-to-left override so
+# that the screen shows the words the parent meant.
+DISGUISED = ["k1ll mys3lf", "i want to k1ll mys3lf", "ki11 myse1f tonight", "I w@nt t0 d!e", "su1c1d3",
+             "he keeps saying he wants to d13", "my husband h1t me and the k1ds", "\u202eflesym llik ot tnaw I",
+             "the IEP meeting went badly and \u202eeid ot tnaw I\u202c honestly"]
+# The same line as before stands: figures of speech in disguise, and numbers that are only numbers.
+NOT_DISGUISED = ["this IEP is k1ll1ng me lol", "he was out 10 school days and 3 more in May", "DS16 is in 11th grade",
+                 "my kid is k1ll1ng it in math", "\u202eem gnillik si PEI siht", "504 plan, 30min speech 2x a week"]
+
+
+@pytest.mark.parametrize("text", DISGUISED)
+def test_danger_in_disguise_is_recognised(text):
+    assert DETECTOR.is_crisis(text), text
+
+
+@pytest.mark.parametrize("text", NOT_DISGUISED)
+def test_figures_of_speech_and_numbers_in_disguise_are_not_a_crisis(text):
+    assert not DETECTOR.is_crisis(text), text
+
+
+def test_triage_reads_a_right_to_left_override_as_the_screen_shows_it():
+    from bot.understanding.inputs import InputChecker
+
+    checked = InputChecker().check("My son \u202eesaelp pleh\u202c with his IEP")
+    assert checked.text == "My son help please with his IEP" and checked.whole == checked.text
+
+
 def test_the_match_names_its_kind():
     assert DETECTOR.find("my son said he wants to kill himself").kind == "suicide"
     assert DETECTOR.find("the aide slapped my son").kind == "abuse_and_violence"

@@ -19,6 +19,16 @@ SAFETY_FILE = KNOWLEDGE_DIR / "safety.yml"
 MAX_SCAN = 200_000  # far beyond any channel's limit; bounds the cost of a hostile paste
 _PLACEHOLDER = re.compile(r"%(\w+)%")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+# A right-to-left override shows the letters after it reversed, up to a pop (or the line's end): "\u202eflesym"
+# reads "myself" on screen. We read what the parent sees. Other direction marks change nothing we read.
+_OVERRIDDEN = re.compile("\u202e([^\u202c\n]*)\u202c?")
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# Digits and signs for letters ("k1ll mys3lf"), only inside a word that has letters too, so "10 days" stays.
+_LEET_WORD = re.compile(r"(?=[\w@$|]*[^\W\d_])(?=[\w@$|]*[\d@$|])[\w@$|]+")
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s"}
+_ONE = ("i", "l")  # "k1ll" and "ki11": a 1 stands for either
+_DIGITS_INSIDE = re.compile(r"\b\w*[^\W\d_][0-9@$]+[^\W\d_]\w*")  # a word with digits between letters
+_BANG = re.compile(r"(?<=[^\W_])!(?=[^\W_])")  # "d!e": an i, when letters stand on both sides
 
 
 @dataclass(frozen=True)
@@ -47,8 +57,13 @@ class CrisisDetector:
     def find(self, text: str | None) -> CrisisMatch | None:
         """The first danger in `text` that no figure of speech explains, or None."""
         folded = fold(text or "")
-        if not folded:
-            return None
+        for variant in (folded, *_spelled_out(folded)):
+            found = self._find(variant)
+            if found is not None:
+                return found
+        return None
+
+    def _find(self, folded: str) -> CrisisMatch | None:
         harmless = [m.span() for f in self.figures_of_speech for m in f.finditer(folded)]
         for kind, pattern in self.patterns:
             for match in pattern.finditer(folded):
@@ -58,11 +73,41 @@ class CrisisDetector:
         return None
 
 
+def as_shown(text: str) -> str:
+    """The text in the order a screen shows it: right-to-left overrides undone, direction marks dropped."""
+    if "\u202e" in text:
+        text = _OVERRIDDEN.sub(lambda m: m.group(1)[::-1], text)
+    return text.translate(_DIRECTION_MARKS)
+
+
 def fold(text: str) -> str:
-    """Accents off, quotes straight, every run of spaces and line breaks one space: the form patterns read."""
-    text = unicodedata.normalize("NFKD", text[:MAX_SCAN].translate(_QUOTES))
+    """As shown, accents off, quotes straight, every run of spaces and line breaks one space: the form patterns
+    read."""
+    text = unicodedata.normalize("NFKD", as_shown(text[:MAX_SCAN]).translate(_QUOTES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.split())
+
+
+def _spelled_out(folded: str) -> tuple[str, ...]:
+    """The folded text with digits and signs inside words read as letters, once with 1 as i and once as l;
+    nothing when no word mixes them."""
+    banged = _BANG.sub("i", folded)
+    if not _LEET_WORD.search(banged):
+        return (banged,) if banged != folded else ()
+    return tuple(_LEET_WORD.sub(lambda m: _letters(m.group(0), one), banged) for one in _ONE)
+
+
+def _letters(word: str, one: str) -> str:
+    return "".join(_LEET.get(ch, one if ch in "1|" else ch) for ch in word)
+
+
+def digits_as_letters(text: str) -> str:
+    """For triage: a message written with digits for letters ("my s0n n33ds h3lp") read as words, when two words
+    or more have digits between letters. "3rd", "DS16" and "30min" stay: no digit stands between letters."""
+    words = _DIGITS_INSIDE.findall(text)
+    if len(words) < 2:
+        return text
+    return _DIGITS_INSIDE.sub(lambda m: _letters(m.group(0), "i"), text)
 
 
 def _alternation(items: Sequence[str] | str) -> str:
