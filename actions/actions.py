@@ -207,8 +207,21 @@ class ActionBadInput(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         found = _triage(tracker)
         turn = CONVERSATION.bad_input(found.get("problem") or "empty_message", _state(tracker),
-                                      found.get("language") or "en", _misses(tracker))
+                                      found.get("language") or "en", _misses(tracker), _choices_shown(tracker))
         return _send(turn, dispatcher)
+
+
+def _choices_shown(tracker: Tracker) -> bool:
+    """Whether our replies to the parent's message before this one offered quick replies."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:  # back at the message before this one: none of our replies since offered any
+                return False
+        elif event.get("event") == "bot" and users == 1 and (event.get("data") or {}).get("buttons"):
+            return True
+    return False
 
 
 class ActionFallback(Action):

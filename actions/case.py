@@ -106,12 +106,13 @@ class ActionStopReminders(Action):
         lang = language(tracker)
         try:
             await asyncio.to_thread(CASES.touch, case_key(tracker), datetime.now(), language=lang)
-            await asyncio.to_thread(CASES.stop_reminders, case_key(tracker), datetime.now())
+            cancelled = await asyncio.to_thread(CASES.stop_reminders, case_key(tracker), datetime.now())
         except Exception:  # noqa: BLE001
             logger.exception("could not stop reminders")
             say(dispatcher, [FLOW.say("case_unavailable", lang)])
             return []
-        say(dispatcher, [FLOW.say("reminders_stopped", lang)])
+        # Reminders are off either way; with none set, "I won't send any more" would claim what never was.
+        say(dispatcher, [FLOW.say("reminders_stopped" if cancelled else "reminders_none", lang)])
         return []
 
 

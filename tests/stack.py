@@ -132,7 +132,9 @@ class Stack:
     def say(self, name: str, message: str, server: str | None = None) -> list[dict]:
         """Sends `message` in the conversation the test calls `name` (started on first use); the bot's replies.
         `server` is a Rasa server's URL (default: the first one)."""
-        response = self.post("messages", self.tokens.get(name), server, text=message)
+        # A command ("/confirm_delete") is what a button sends: typed text is always words.
+        body = {"payload": message} if message.startswith("/") else {"text": message}
+        response = self.post("messages", self.tokens.get(name), server, **body)
         response.raise_for_status()
         answer = response.json()
         self.tokens[name] = answer["token"]

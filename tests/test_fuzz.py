@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from bot.channels.twilio import signature
 from bot.knowledge import load_knowledge
 from bot.letters.details import details_from_story, unmarked
-from bot.understanding.inputs import as_client_message
+from bot.understanding.inputs import AS_WORDS, as_client_message
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.sms_stack import HELP_MARK, PUBLIC_URL, SmsStack
 from tests.stack import API_KEY, ROOT, running
@@ -206,7 +206,7 @@ def test_any_text_through_the_web_channel_gets_an_answer_or_a_clear_4xx(free_tex
 
 def test_the_free_text_conversation_still_answers_normally(free_text):
     assert sum(TALLY["web text"].values()) >= 400 and free_text.token
-    assert _greeted(free_text.say("hi")) or _greeted(free_text.say("/restart"))  # a form may take "hi" as an answer
+    assert _greeted(free_text.say("hi")) or _greeted(free_text.press("/restart"))  # a form may take "hi" as an answer
     assert _greeted(free_text.say("hi"))
     told = _texts(free_text.say(STORY))
     assert "Here is what the rules say" in told, told
@@ -235,7 +235,7 @@ def test_any_request_body_gets_an_answer_or_a_clear_4xx(shapes, request):
 
 def test_the_conversation_sent_odd_bodies_still_answers_normally(shapes):
     assert sum(TALLY["web bodies"].values()) >= 300
-    assert _greeted(shapes.say("hi")) or _greeted(shapes.say("/restart"))
+    assert _greeted(shapes.say("hi")) or _greeted(shapes.press("/restart"))
     assert "Here is what the rules say" in _texts(shapes.say(STORY))
 
 
@@ -376,16 +376,21 @@ def test_a_button_of_another_step_inside_a_form_is_answered_with_the_question(st
     assert "full name" in _texts(again) and parent.requested() == "parent_name"
 
 
-def test_commands_only_the_server_sends_or_with_odd_entities_are_read_as_words():
-    assert as_client_message('/make_letter{"letter": "meeting_request"}') == '/make_letter{"letter": "meeting_request"}'
-    assert as_client_message('/choose_situation{"situation": ["a", "b"]}').startswith("/")
-    assert as_client_message("/restart") == "/restart"
-    assert as_client_message(" /EXTERNAL_reminder") == "EXTERNAL_reminder"
-    assert as_client_message('/EXTERNAL_reminder{"reminder_id": 3}') == 'EXTERNAL_reminder{"reminder_id": 3}'
-    assert as_client_message("/session_start") == "/session_start"  # answered with a greeting (actions/case.py)
-    assert as_client_message('/make_letter{"letter": {"$ne": null}}') == 'make_letter{"letter": {"$ne": null}}'
-    assert not as_client_message('/x{"a": ' + "[" * 5000 + "]" * 5000 + "}").startswith("/")  # too deep for Rasa
-    assert as_client_message("/make_letter{not json") == "/make_letter{not json"  # Rasa drops those itself
+def test_only_a_pressed_button_is_a_command_and_never_one_the_server_sends_or_with_odd_entities():
+    pressed = lambda text: as_client_message(text, pressed=True)  # noqa: E731
+    assert pressed('/make_letter{"letter": "meeting_request"}') == '/make_letter{"letter": "meeting_request"}'
+    assert pressed('/choose_situation{"situation": ["a", "b"]}').startswith("/")
+    assert pressed("/restart") == "/restart"
+    assert pressed("/session_start") == "/session_start"  # answered with a greeting (actions/case.py)
+    assert pressed("/make_letter{not json") == "/make_letter{not json"  # Rasa drops those itself
+    # Words, shown as sent: an invisible mark before the slash keeps Rasa from reading a command.
+    assert pressed(" /EXTERNAL_reminder") == AS_WORDS + "/EXTERNAL_reminder"
+    assert pressed('/EXTERNAL_reminder{"reminder_id": 3}') == AS_WORDS + '/EXTERNAL_reminder{"reminder_id": 3}'
+    assert pressed('/make_letter{"letter": {"$ne": null}}') == AS_WORDS + '/make_letter{"letter": {"$ne": null}}'
+    assert not pressed('/x{"a": ' + "[" * 5000 + "]" * 5000 + "}").startswith("/")  # too deep for Rasa
+    for typed in ("/restart", "/session_start", '/make_letter{"letter": "meeting_request"}', "/confirm_delete"):
+        assert as_client_message(typed, pressed=False) == AS_WORDS + typed
+    assert as_client_message("my son needs help", pressed=False) == "my son needs help"
 
 
 def test_markup_and_template_syntax_are_dropped_from_answers_and_stories(knowledge):

@@ -126,7 +126,7 @@ def test_a_token_replayed_after_the_parent_deleted_everything_reads_and_continue
     old_sender = _web_id(stack, "deleter")
     asked = stack.say("deleter", "please delete my data")
     assert "Delete it all?" in " ".join(m["text"] for m in asked)
-    done = stack.post("messages", stack.tokens["deleter"], text="/confirm_delete")
+    done = stack.post("messages", stack.tokens["deleter"], payload="/confirm_delete")
     assert done.status_code == 200
     assert "I deleted everything" in " ".join(m["text"] for m in done.json()["messages"])
     new_token = done.json()["token"]

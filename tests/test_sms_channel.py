@@ -162,7 +162,7 @@ def _letter_sent(sms: SmsStack, twilio, number: str) -> None:
     sms.text(number, "I sent the school a letter asking for a meeting about my son's reading")
     settle(sms, twilio, number)
     sms.set_slot(number, "letter_id", sms.letter(number))
-    sms.text(number, "/letter_sent")
+    sms.text(number, "I sent the letter today")
     assert "I'll check in with you on" in " ".join(settle(sms, twilio, number))
 
 

@@ -82,6 +82,59 @@ def test_browsers_need_a_configured_origin_and_servers_an_api_key(web):
     assert "Access-Control-Allow-Origin" not in blocked.headers
 
 
+def test_no_header_but_the_api_key_stands_in_for_it(web):
+    """A keyless caller may do what the widget on an allowed site does; a browser-only header or an allowed
+    Origin never makes a wrong key good (README: "Who is who")."""
+    site = web.site_url
+    post = lambda **headers: requests.post(_url(web, "messages"), json={"text": "hi"}, headers=headers,  # noqa: E731
+                                           timeout=60)
+    assert post(**{"Sec-Fetch-Site": "same-origin"}).status_code == 401
+    assert post(**{"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}).status_code == 401
+    assert post(Origin=site, **{"X-API-Key": "guess"}).status_code == 401
+    assert post(Origin=site, **{"X-API-Key": ""}).status_code == 401
+    assert post(Origin=site).status_code == 200  # a browser on the site: the widget's own calls
+    assert post(**{"X-API-Key": API_KEY, "Origin": "https://evil.example"}).status_code == 200  # a server's key
+
+
+def test_a_preflight_grants_only_what_each_path_serves(web):
+    site = web.site_url
+
+    def preflight(path: str, method: str, origin: str = site) -> requests.Response:
+        return requests.options(f"{web.rasa_url}{path}", timeout=30, headers={
+            "Origin": origin, "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "content-type"})
+
+    def methods(answer: requests.Response) -> set[str]:
+        return set(answer.headers["Access-Control-Allow-Methods"].replace(" ", "").split(","))
+
+    messages = preflight("/webhooks/web/messages", "POST")
+    assert messages.headers["Access-Control-Allow-Origin"] == site
+    assert methods(messages) == {"GET", "POST", "OPTIONS"}
+    assert messages.headers["Access-Control-Max-Age"] == "600"
+    assert "Access-Control-Allow-Credentials" not in messages.headers
+    conversations = preflight("/webhooks/web/conversations", "POST")
+    assert methods(conversations) == {"POST", "OPTIONS"}
+    for path, method in (("/webhooks/web/conversations", "DELETE"), ("/webhooks/web/strings", "POST")):
+        assert "Access-Control-Allow-Methods" not in preflight(path, method).headers
+    for path in ("/model/parse", "/conversations/x/tracker", "/webhooks/sms/webhook", "/status"):
+        refused = preflight(path, "POST")
+        assert "Access-Control-Allow-Origin" not in refused.headers, path  # server-to-server: no CORS at all
+    for answer in (messages, conversations):
+        assert "None" not in str(dict(answer.headers))
+
+
+def test_an_oversized_header_or_body_gets_the_documented_json(web):
+    k = load_knowledge()
+    big_header = requests.post(_url(web, "messages"), json={"text": "hi"}, timeout=30,
+                               headers={"X-API-Key": API_KEY, "X-Padding": "x" * 20_000})
+    big_body = requests.post(_url(web, "messages"), data=b'{"text": "' + b"x" * 2_000_000 + b'"}', timeout=30,
+                             headers={"X-API-Key": API_KEY, "Content-Type": "application/json"})
+    for answer in (big_header, big_body):
+        assert answer.status_code == 413
+        assert answer.json() == {"error": "too_large", "message": k.message("web_request_too_large", "en")}
+    assert web.post("messages", None, text="hi").status_code == 200  # and the server carries on
+
+
 def test_bad_input_gets_a_clear_answer_and_loses_nothing(web):
     k = load_knowledge()
     start = web.post("messages", None, text="hi").json()

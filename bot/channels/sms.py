@@ -152,8 +152,9 @@ class SmsChannel(InputChannel):
         else:
             collector = CollectingOutputChannel()
             metadata = {"title": decision.title} if decision.title else {}
-            # A typed "/EXTERNAL_..." or a command with odd entities is read as words (bot/understanding/inputs.py).
-            await on_new_message(UserMessage(as_client_message(decision.text), collector, conversation_id,
+            # Only a numbered choice (it has a title) is a command; typed text is words (bot/understanding/inputs.py).
+            await on_new_message(UserMessage(as_client_message(decision.text, bool(decision.title)), collector,
+                                             conversation_id,
                                              input_channel=self.name(), metadata=metadata))
             replies = collector.messages
         outbound = write(replies, k, LANGUAGE, intro=not contact.welcomed)

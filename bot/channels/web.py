@@ -4,6 +4,13 @@ Identity comes from a token the server signed (bot/channels/tokens.py), never fr
 Browsers are let in by their Origin (IEP_WEB_ORIGINS), servers by an API key (IEP_API_KEYS). A turn's
 replies and a reloaded page are both read from the tracker store, so they always agree.
 
+What a caller without a key may do: exactly what the widget does on an allowed site (start a conversation,
+send its messages, read its own conversation with its token, fetch the widget's words), counted per network
+address. Any program can send an allowed Origin, so an Origin grants nothing a browser on that site would not
+have. A key is judged on its own: a wrong key is refused whatever Origin comes with it, and a header only a
+browser sets (Sec-Fetch-Site) lets no one in. Only a key lifts the per-address count: a site's server relays many
+parents from one address, so its calls count per key (IEP_RATE_API_KEY).
+
     GET  /webhooks/web/                  health
     GET  /webhooks/web/widget.js|.css    the widget (public, cacheable)
     GET  /webhooks/web/strings?language= the widget's words
@@ -33,6 +40,8 @@ from bot.channels.tokens import TokenSigner
 from bot.knowledge import Knowledge, load_knowledge
 from bot.ops.rate_limits import RateLimiter, Verdict
 from bot.ops.settings import Settings
+from bot.serving import oversized
+from bot.serving.oversized import NO_STORE
 from bot.serving.store_guard import guard
 from bot.serving.tracker_store import ErasableSQLTrackerStore
 from bot.understanding.inputs import as_client_message
@@ -43,7 +52,6 @@ WEB = Path(__file__).resolve().parent / "widget"
 STATIC = {"widget.js": "text/javascript", "widget.css": "text/css"}
 MAX_BODY = 256 * 1024  # bytes; well above the longest message we accept, far below Sanic's 100 MB
 STRING_PREFIX = "web_"
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 _SURROGATE = re.compile("[\ud800-\udfff]")  # left after JSON decoding only when unpaired
 
 
@@ -55,6 +63,7 @@ class WebChannel(InputChannel):
         self.api_keys = [key.encode("utf-8") for key in self.settings.api_keys()]
         self.per_conversation = RateLimiter(self.settings.rate_conversation)
         self.per_address = RateLimiter(self.settings.rate_address)
+        self.per_key = RateLimiter(self.settings.rate_api_key)
         self.crisis = CrisisDetector.from_file()
         # Read once: small files, served from memory without touching the disk per request.
         self.static = {name: (WEB / name).read_bytes() for name in STATIC if (WEB / name).exists()}
@@ -70,6 +79,7 @@ class WebChannel(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         web = Blueprint("web_channel", url_prefix="/webhooks/web")
         web.listener("after_server_start")(guard)
+        web.listener("before_server_start")(self._answer_oversized)
 
         @web.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -194,6 +204,9 @@ class WebChannel(InputChannel):
             logger.exception("could not record a deleted conversation's token as revoked")
         return self.signer.issue()[0]
 
+    async def _answer_oversized(self, app: Any, _loop: Any) -> None:
+        oversized.install(app, self.knowledge)  # every path, the Rasa API's included
+
     async def _transcript(self, request: Request, conversation_id: str) -> transcript.Transcript:
         # The full history, all sessions: a returning parent sees the earlier talk, and a turn that opened a
         # new session is found by its message id (it comes before the session marker).
@@ -204,25 +217,33 @@ class WebChannel(InputChannel):
         return transcript.read(event.as_dict() for event in (tracker.events if tracker else ()))
 
     def _refuse(self, request: Request) -> HTTPResponse | None:
-        """Browsers by their Origin, servers by their API key; anything else is refused before any work."""
-        origin = request.headers.get("origin")
+        """Servers by their API key, browsers by their Origin; anything else is refused before any work."""
         language = _language(request.args.get("language"))
-        if origin is not None:
-            if origin.rstrip("/") in self.settings.web_origins:
+        if request.headers.get("x-api-key") is not None:
+            if self._key_index(request) is not None:
                 return None
-            return self._error(403, "origin_not_allowed", "web_origin_refused", language)
+            return self._error(401, "api_key_required", "web_key_needed", language)
+        origin = request.headers.get("origin")
+        if origin is None:
+            return self._error(401, "api_key_required", "web_key_needed", language)
+        if origin.rstrip("/") in self.settings.web_origins:
+            return None
+        return self._error(403, "origin_not_allowed", "web_origin_refused", language)
+
+    def _key_index(self, request: Request) -> int | None:
+        """Which configured API key the request carries (compared in constant time), or None."""
         given = (request.headers.get("x-api-key") or "").encode("utf-8")
-        if given and any(hmac.compare_digest(given, key) for key in self.api_keys):
+        if not given:
             return None
-        if request.headers.get("sec-fetch-site") == "same-origin":  # the widget served from our own host
-            return None
-        return self._error(401, "api_key_required", "web_key_needed", language)
+        return next((i for i, key in enumerate(self.api_keys) if hmac.compare_digest(given, key)), None)
 
     def _slow_down(self, request: Request, conversation_id: str | None, text: str, token: str | None
                    ) -> HTTPResponse | None:
         """429 with a kind word when this address or conversation sends too fast; the widget keeps the text.
         A message about danger is never held back: it is answered whatever the count."""
-        checks = [(self.per_address, request.remote_addr or request.ip or "unknown")]
+        key = self._key_index(request)
+        checks = [(self.per_address, request.remote_addr or request.ip or "unknown") if key is None
+                  else (self.per_key, f"key-{key}")]
         if conversation_id:
             checks.append((self.per_conversation, conversation_id))
         for limiter, key in checks:
@@ -252,7 +273,7 @@ class WebChannel(InputChannel):
         if len(message) > self.settings.web_max_chars:
             return {}, self._error(413, "too_long", "web_too_long", language, limit=self.settings.web_max_chars)
         shown = _well_formed(title[:200]) if pressed and isinstance(title, str) else ""
-        return {"message": as_client_message(_well_formed(message)), "title": shown}, None
+        return {"message": as_client_message(_well_formed(message), pressed), "title": shown}, None
 
     def _error(self, status: int, error: str, message_key: str, language: str, token: str | None = None,
                **values: object) -> HTTPResponse:

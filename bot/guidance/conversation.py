@@ -57,7 +57,8 @@ class Conversation:
         applies = [s for s in found.get("applies") or [] if s in self.knowledge.situations]
         if not applies and intent in self.knowledge.situations:
             applies = [intent]
-        clarify = [s for s in found.get("clarify") or [] if s in self.knowledge.situations]
+        # "Something else" is always offered, so out_of_scope is not a choice of its own.
+        clarify = [s for s in found.get("clarify") or [] if s in self.knowledge.situations and s != "out_of_scope"]
         if clarify and (len(applies) <= 1):
             return self._turn([replies.clarify(clarify, self.knowledge, state.language)], state)
         if not applies:
@@ -154,7 +155,12 @@ class Conversation:
         return self._turn([Reply("\n".join(lines)),
                            Reply(k.message("handoff_continue", lang), (self._resume(interrupted, lang),))], state)
 
-    def bad_input(self, problem: str, state: State, language: str = "en", misses: int = 1) -> Turn:
+    def bad_input(self, problem: str, state: State, language: str = "en", misses: int = 1,
+                  choices_shown: bool = False) -> Turn:
+        """An honest word for a message with nothing to triage. `choices_shown`: our last reply offered choices,
+        so a bare number was meant for them (the SMS channel maps one in range before we see it)."""
+        if problem == "number_only" and choices_shown:
+            problem = "number_with_menu"
         lang = language if problem == "non_english" else state.language
         if problem == "non_english":  # not understood, as far as the parent can tell
             return self._missed([Reply(self.knowledge.message(problem, lang))], state, misses,

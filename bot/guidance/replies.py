@@ -100,10 +100,16 @@ def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge
 
 
 def clarify(choices: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
-    buttons = [Button(knowledge.situations[s].choice.get(language), f'/choose_situation{{"situation": "{s}"}}')
-               for s in choices]
-    buttons.append(Button(knowledge.message("clarify_other", language), "/choose_situation{\"situation\": \"other\"}"))
-    return Reply(knowledge.message("clarify_question", language), tuple(buttons))
+    """Which is closer: a button per situation, then "Something else". A situation whose choice reads the same
+    as one already offered (out_of_scope's is "Something else" too) is left out: two buttons must never look
+    alike."""
+    other = Button(knowledge.message("clarify_other", language), "/choose_situation{\"situation\": \"other\"}")
+    buttons: list[Button] = []
+    for s in choices:
+        title = knowledge.situations[s].choice.get(language)
+        if all(title.casefold() != b.title.casefold() for b in (*buttons, other)):
+            buttons.append(Button(title, f'/choose_situation{{"situation": "{s}"}}'))
+    return Reply(knowledge.message("clarify_question", language), (*buttons, other))
 
 
 def topics(knowledge: Knowledge, language: str, message_key: str = "fallback") -> Reply:

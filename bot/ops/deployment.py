@@ -74,6 +74,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("IEP_HELPLINE_CALLBACK", "(unset)", "How soon it calls back, read inside a sentence: within one business day"),
     Variable("IEP_RATE_CONVERSATION", "20/60", "Messages one conversation may send per window (messages/seconds)"),
     Variable("IEP_RATE_ADDRESS", "120/60", "Messages one network address or phone may send per window"),
+    Variable("IEP_RATE_API_KEY", "600/60", "Messages a site's server may send per window, per API key"),
     Variable("SANIC_PROXIES_COUNT", "(unset)", "Behind a balancer: 1, so the per-address limit sees the client"),
     Variable("IEP_LINK_DAYS", "30", "How long a letter download link works"),
     Variable("IEP_RESPONSE_SCHOOL_DAYS", "10", "The reply time a letter asks for, in school days"),

@@ -50,6 +50,8 @@ class Settings:
     helpline_callback: str = ""  # "within one business day"
     rate_conversation: Limit = Limit(20, 60)  # messages one conversation may send: far above any parent typing
     rate_address: Limit = Limit(120, 60)  # per network address or phone: a school or library may share one
+    # Per API key: a site's server relays many parents from one address, so its calls count per key instead.
+    rate_api_key: Limit = Limit(600, 60)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -83,6 +85,7 @@ class Settings:
             helpline_callback=_one_line(env, "IEP_HELPLINE_CALLBACK"),
             rate_conversation=_limit(env, "IEP_RATE_CONVERSATION", cls.rate_conversation),
             rate_address=_limit(env, "IEP_RATE_ADDRESS", cls.rate_address),
+            rate_api_key=_limit(env, "IEP_RATE_API_KEY", cls.rate_api_key),
             training_database_url=env.get("IEP_TRAINING_DATABASE_URL") or cls.training_database_url,
         )
 

@@ -1,7 +1,7 @@
 """Starts `rasa run` after checking the deployment, with its HTTP API locked by a JWT secret read from
 the environment or a file (so the secret never appears in the process list), and with CORS open only
-to the sites configured in IEP_WEB_ORIGINS (Rasa answers every browser preflight itself, so the origins
-must be given to it). Everything else is passed through to Rasa.
+to the sites configured in IEP_WEB_ORIGINS, on the widget's paths only (bot/serving/cors.py). Everything else
+is passed through to Rasa.
 
     python -m bot.serving.rasa_server --model models/current.tar.gz --endpoints endpoints.yml ...
 
@@ -46,14 +46,16 @@ def main() -> None:
     install(LogPolicy.from_env(), env=os.environ)  # before Rasa, which reads LOG_LEVEL* and adds its handlers
     os.environ["IEP_ACTION_TOKEN"] = settings.action_token()  # endpoints.yml: action_endpoint.headers
     secret = settings.rasa_jwt_secret().decode("utf-8")
-    cors = ["--cors", *settings.web_origins]
-    sys.argv = ["rasa", "run", "--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256", *cors, *sys.argv[1:]]
+    allowed_sites = ["--cors", *settings.web_origins]
+    sys.argv = ["rasa", "run", "--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256", *allowed_sites,
+                *sys.argv[1:]]
     from rasa.__main__ import main as rasa_main
 
-    from bot.serving import auth, outage, speedups, whole_turns
+    from bot.serving import auth, cors, outage, speedups, whole_turns
 
     speedups.install()
     auth.install()  # any unacceptable JWT is a 401, not a 500
+    cors.install()  # CORS on the widget's paths only, each with its own methods
     outage.install()
     whole_turns.install()  # a caller hanging up never leaves half a turn
     rasa_main()

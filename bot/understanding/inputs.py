@@ -9,6 +9,15 @@ from dataclasses import dataclass, field
 
 from lingua import Language, LanguageDetectorBuilder
 
+from bot.understanding.safety import as_shown, digits_as_letters
+
+# The whole message is one command ("/restart", "/make_letter{...}") or an intent's name ("EXTERNAL_reminder").
+_TYPED_COMMAND = re.compile(r"/[A-Za-z_][\w-]*(?:[@{].*)?|[A-Za-z]+_[A-Za-z_]+(?:\{.*\})?", re.S)
+# Database commands and the marks of an injection: never how a parent writes about school.
+_CODE = re.compile(r"\bunion\s+(?:all\s+)?select\b|\b(?:delete\s+from|drop\s+table|insert\s+into|truncate\s+table)\b"
+                   r"|;\s*--|'\s*or\s+'?\d+'?\s*=\s*'?\d+", re.I)
+REPEATS_FROM = 40  # words: a message this long...
+UNIQUE_SHARE = 0.15  # ...with fewer different words than this share is the same words over and over
 MAX_CHARS = 4000  # we read this much closely; a 20,000-character paste is cut here, with a note
 # Languages that families in the US commonly write in; a short list keeps the detector small and fast.
 _LANGUAGES = {Language.ENGLISH: "en", Language.SPANISH: "es", Language.FRENCH: "fr", Language.PORTUGUESE: "pt",
@@ -37,10 +46,14 @@ class InputChecker:
             return InputCheck(text="", problem="empty_message")
         if not any(ch.isalnum() for ch in text):
             return InputCheck(text=text, problem="emoji_only", whole=whole)
+        shape = _odd_shape(text)
+        if shape:
+            return InputCheck(text=text, problem=shape, whole=whole)
         notes = []
         if len(text) > MAX_CHARS:
             text = text[:MAX_CHARS].rsplit(" ", 1)[0]
             notes.append("too_long")
+        text = digits_as_letters(text)
         language = self.language(text)
         return InputCheck(text=text, notes=tuple(notes), language=language, whole=whole)
 
@@ -55,9 +68,26 @@ class InputChecker:
         return _LANGUAGES[best.language]
 
 
+def _odd_shape(text: str) -> str | None:
+    """A message with nothing in it to triage, named for the honest answer it gets: only digits and signs
+    ("1", "2."), a command typed as text ("/restart", "EXTERNAL_reminder"), computer code ("' UNION SELECT"),
+    or a few words repeated over and over. A number picks from a list only through the channel's menu."""
+    if not any(ch.isalpha() for ch in text):
+        return "number_only"
+    if _TYPED_COMMAND.fullmatch(text):
+        return "typed_command"
+    if _CODE.search(text):
+        return "looks_like_code"
+    words = re.findall(r"\w+", text.lower())
+    if len(words) >= REPEATS_FROM and len(set(words)) < UNIQUE_SHARE * len(words):
+        return "repeated"
+    return None
+
+
 def _clean(text: str) -> str:
-    # Drop control characters (but keep line breaks) and normalise the curly apostrophe.
-    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    # Read as a screen shows it (a right-to-left override reverses what follows), then drop control characters
+    # (but keep line breaks) and normalise the curly apostrophe.
+    kept = "".join(ch for ch in as_shown(text) if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return kept.replace("\u2019", "'").strip()
 
 
@@ -65,19 +95,24 @@ def _clean(text: str) -> str:
 # same pattern as Rasa's (YAMLStoryReader._regex_message_pattern), so this sees what Rasa will see.
 _COMMAND = re.compile(r"^/(?P<intent>[^{@]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.+\})?")
 SERVER_INTENTS = ("EXTERNAL_",)  # never a client's to send: the reminder worker's wake-ups, through the API
+# Invisible, and dropped before triage (a format character): put before a typed "/", Rasa reads words, not a
+# command, and the conversation shows what the parent typed.
+AS_WORDS = "\u2060"
 
 
-def as_client_message(text: str) -> str:
-    """The message as a parent's client may send it. A quick reply ("/make_letter{...}") stays a command,
-    unless it names an intent only the server sends, or carries entities that are not plain strings
-    or numbers (an object there reaches the actions, which expect a word). Those are read as words instead:
-    the slash is dropped, so the parent gets an ordinary answer and the actions never see the odd value."""
+def as_client_message(text: str, pressed: bool) -> str:
+    """The message as a parent's client may send it. Only a pressed quick reply ("/make_letter{...}") is a
+    command; typed text is always words, "/restart" included. A pressed one is words too when it names an
+    intent only the server sends, or carries entities that are not plain strings or numbers (an object there
+    reaches the actions, which expect a word). Words of that shape get an honest "that looks like a command"
+    (bot/understanding/inputs.py: typed_command); the actions never see the odd value."""
     stripped = text.strip()
     match = _COMMAND.match(stripped)
     if match is None:
         return text
-    if match.group("intent").strip().startswith(SERVER_INTENTS) or not _plain_entities(match.group("entities")):
-        return stripped.lstrip("/")
+    if (not pressed or match.group("intent").strip().startswith(SERVER_INTENTS)
+            or not _plain_entities(match.group("entities"))):
+        return AS_WORDS + stripped
     return text
 
 

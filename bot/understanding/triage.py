@@ -53,7 +53,9 @@ class Understanding:
     question_key: str | None = None  # the FAQ answer to the question a longer story ends with, if it has one
     notes: tuple[str, ...] = ()
     language: str = "en"
-    problem: str | None = field(default=None)  # empty_message / emoji_only / non_english
+    # empty_message, emoji_only, number_only, typed_command, looks_like_code, repeated (bot/understanding/inputs.py)
+    # or non_english
+    problem: str | None = field(default=None)
 
 
 @dataclass(frozen=True)
