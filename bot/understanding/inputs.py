@@ -16,8 +16,6 @@ _TYPED_COMMAND = re.compile(r"/[A-Za-z_][\w-]*(?:[@{].*)?|[A-Za-z]+_[A-Za-z_]+(?
 # Database commands and the marks of an injection: never how a parent writes about school.
 _CODE = re.compile(r"\bunion\s+(?:all\s+)?select\b|\b(?:delete\s+from|drop\s+table|insert\s+into|truncate\s+table)\b"
                    r"|;\s*--|'\s*or\s+'?\d+'?\s*=\s*'?\d+", re.I)
-REPEATS_FROM = 40  # words: a message this long...
-UNIQUE_SHARE = 0.15  # ...with fewer different words than this share is the same words over and over
 MAX_CHARS = 4000  # we read this much closely; a 20,000-character paste is cut here, with a note
 # Languages that families in the US commonly write in; a short list keeps the detector small and fast.
 _LANGUAGES = {Language.ENGLISH: "en", Language.SPANISH: "es", Language.FRENCH: "fr", Language.PORTUGUESE: "pt",
@@ -70,17 +68,14 @@ class InputChecker:
 
 def _odd_shape(text: str) -> str | None:
     """A message with nothing in it to triage, named for the honest answer it gets: only digits and signs
-    ("1", "2."), a command typed as text ("/restart", "EXTERNAL_reminder"), computer code ("' UNION SELECT"),
-    or a few words repeated over and over. A number picks from a list only through the channel's menu."""
+    ("1", "2."), a command typed as text ("/restart", "EXTERNAL_reminder") or computer code ("' UNION SELECT").
+    A number picks from a list only through the channel's menu."""
     if not any(ch.isalpha() for ch in text):
         return "number_only"
     if _TYPED_COMMAND.fullmatch(text):
         return "typed_command"
     if _CODE.search(text):
         return "looks_like_code"
-    words = re.findall(r"\w+", text.lower())
-    if len(words) >= REPEATS_FROM and len(set(words)) < UNIQUE_SHARE * len(words):
-        return "repeated"
     return None
 
 
