@@ -47,8 +47,9 @@ def test_a_small_model_too():
 
 
 def test_joined_units_give_the_probabilities_of_the_joined_texts(trained):
-    """Triage's shortcut (character counts of a sentence pair summed from its sentences) changes no number,
-    on every held-out story and scenario opening, each cut into sentences as triage cuts it."""
+    """Triage's shortcut (a sentence pair's word and character counts summed from its sentences, plus the word pair
+    across the join) changes no number, on every held-out story and scenario opening, each cut into sentences as
+    triage cuts it."""
     finder = TermFinder()
     stories = [json.loads(line)["text"] for path in sorted(HELDOUT.glob("stories_*.jsonl"))
                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -7,6 +7,7 @@ from the same model; `base_probabilities` folds them back into their intent.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,8 +31,17 @@ def _pipeline(seed: int) -> Pipeline:
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
                                   lowercase=True)),
     ])
-    classifier = LogisticRegression(C=12.0, max_iter=4000, class_weight="balanced", random_state=seed)
+    classifier = LogisticRegression(C=12.0, max_iter=4000, random_state=seed)  # weighted per example: see below
     return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def intent_weights(labels: Sequence[str]) -> np.ndarray:
+    """Each example's weight, so that every intent weighs the same in all, its retrieval keys sharing its share.
+    Balanced per full label instead, general_info's fifteen FAQ keys weighed fifteen situations: on real parents'
+    stories it was the first answer far too often."""
+    bases = [label.split("/", 1)[0] for label in labels]
+    counts = Counter(bases)
+    return np.array([len(bases) / (len(counts) * counts[base]) for base in bases])
 
 
 @dataclass
@@ -43,7 +53,7 @@ class IntentModel:
         if len(set(labels)) < 2:
             raise ValueError("the intent model needs examples of at least two intents")
         pipeline = _pipeline(seed)
-        pipeline.fit(list(texts), list(labels))
+        pipeline.fit(list(texts), list(labels), classifier__sample_weight=intent_weights(labels))
         return cls(pipeline)
 
     @property
@@ -56,28 +66,64 @@ class IntentModel:
 
     def probabilities_of_joined(self, whole: str, pieces: Sequence[str], units: Sequence[Sequence[int]]
                                 ) -> list[dict[str, float]]:
-        """The probabilities of `whole`, then of each unit: the pieces it lists joined by one space.
+        """The probabilities of `whole`, then of each unit: the pieces it lists joined by one space."""
+        labels = self.labels
+        return [dict(zip(labels, map(float, row))) for row in self.rows_of_joined(whole, pieces, units)]
 
-        The same numbers as `probabilities([whole, *joined units])`, for less: character n-grams stay
-        inside a word, so a joined unit's character counts are the sum of its pieces' counts, and each
-        piece is read once instead of once per unit holding it (a long story's sentence pairs read every
-        sentence twice more). Word pairs can cross the join, so word features read every unit."""
+    def rows_of_joined(self, whole: str, pieces: Sequence[str], units: Sequence[Sequence[int]]) -> np.ndarray:
+        """`probabilities_of_joined` as one row per text, one column per label (`labels`).
+
+        The same numbers as scoring `[whole, *joined units]`, for less: each piece is read once instead of once
+        per unit holding it (a long story's sentence pairs read every sentence twice more). Character n-grams
+        stay inside a word and word tokens never cross a space, so a joined unit's counts are the sum of its
+        pieces' counts, plus, for words, the one pair that spans each join."""
         texts = [whole, *(" ".join(pieces[i] for i in unit) for unit in units)]
         (_, words), (_, chars) = self._vectorizers
-        if not isinstance(chars, TfidfVectorizer) or chars.analyzer != "char_wb":
-            return self.probabilities(texts)
-        counts = CountVectorizer.transform(chars, [whole, *pieces])  # raw counts, as TfidfVectorizer makes them
+        if not isinstance(chars, TfidfVectorizer) or chars.analyzer != "char_wb" or words.analyzer != "word" \
+                or words.ngram_range != (1, 2) or words.stop_words is not None:
+            return self._rows(self.pipeline.named_steps["features"].transform(texts))
+        read = [whole, *pieces]
         rows = [0, *(row for row, unit in enumerate(units, start=1) for _ in unit)]
         columns = [0, *(1 + i for unit in units for i in unit)]
-        compose = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(texts), 1 + len(pieces)))
-        char_features = chars._tfidf.transform(compose @ counts, copy=False)
-        return self._probabilities(sp.hstack([words.transform(texts), char_features]).tocsr())
+        compose = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(texts), len(read)))
+        word_counts = compose @ CountVectorizer.transform(words, read) + self._joins(words, pieces, units, len(texts))
+        char_counts = compose @ CountVectorizer.transform(chars, read)  # raw counts, as TfidfVectorizer makes them
+        return self._rows(sp.hstack([words._tfidf.transform(word_counts, copy=False),
+                                     chars._tfidf.transform(char_counts, copy=False)]).tocsr())
+
+    @staticmethod
+    def _joins(words: TfidfVectorizer, pieces: Sequence[str], units: Sequence[Sequence[int]], n_rows: int
+               ) -> sp.csr_matrix:
+        """The word pairs that span the joins of each unit ("...his speech." + "They..." gives "speech they")."""
+        preprocess, tokenize = words.build_preprocessor(), words.build_tokenizer()
+        tokens = [tokenize(preprocess(piece)) for piece in pieces]
+        rows, columns = [], []
+        for row, unit in enumerate(units, start=1):
+            joined = [tokens[i] for i in unit if tokens[i]]
+            for before, after in zip(joined, joined[1:]):
+                column = words.vocabulary_.get(f"{before[-1]} {after[0]}")
+                if column is not None:
+                    rows.append(row)
+                    columns.append(column)
+        return sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n_rows, len(words.vocabulary_)))
 
     def _probabilities(self, features: sp.spmatrix) -> list[dict[str, float]]:
-        weights, intercept = self._weights
-        rows = softmax(np.asarray(features @ weights) + intercept)
         labels = self.labels
-        return [dict(zip(labels, map(float, row))) for row in rows]
+        return [dict(zip(labels, map(float, row))) for row in self._rows(features)]
+
+    def _rows(self, features: sp.spmatrix) -> np.ndarray:
+        weights, intercept = self._weights
+        return softmax(np.asarray(features @ weights) + intercept)
+
+    @cached_property
+    def intents(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """The intents with retrieval keys folded in ("general_info/cost" into "general_info"), and the 0/1
+        matrix that folds a row of label probabilities into them: `rows @ matrix`."""
+        bases = tuple(dict.fromkeys(label.split("/", 1)[0] for label in self.labels))
+        fold = np.zeros((len(self.labels), len(bases)))
+        for i, label in enumerate(self.labels):
+            fold[i, bases.index(label.split("/", 1)[0])] = 1.0
+        return bases, fold
 
     @cached_property
     def _vectorizers(self) -> list[tuple[str, TfidfVectorizer]]:

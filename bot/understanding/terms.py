@@ -17,6 +17,7 @@ from bot.knowledge.loader import KNOWLEDGE_DIR
 
 TERMS_FILE = KNOWLEDGE_DIR / "terms.yml"
 LONG_SENTENCE = 220  # characters; longer runs are cut at clause breaks
+_NOT_FOR_SENTENCES = ["entity_ruler"]  # sentences need the sentencizer only: the terms are found once, elsewhere
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\s-\s|,?\s+but\s+|,?\s+and then\s+|,?\s+also\s+|,?\s+plus\s+|,?\s+now\s+)\s*", re.I)
 
 
@@ -52,7 +53,7 @@ class TermFinder:
         for line in re.split(r"\n+", text):
             if not line.strip():
                 continue
-            for sent in self._nlp(line).sents:
+            for sent in self._nlp(line, disable=_NOT_FOR_SENTENCES).sents:
                 pieces.extend(_cut_long(sent.text.strip()))
         return [p for p in pieces if re.search(r"\w", p)]
 
