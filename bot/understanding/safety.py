@@ -23,8 +23,12 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": 
 # reads "myself" on screen. We read what the parent sees. Other direction marks change nothing we read.
 _OVERRIDDEN = re.compile("\u202e([^\u202c\n]*)\u202c?")
 _DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-# Digits and signs for letters ("k1ll mys3lf"), only inside a word that has letters too, so "10 days" stays.
-_LEET_WORD = re.compile(r"(?=[\w@$|]*[^\W\d_])(?=[\w@$|]*[\d@$|])[\w@$|]+")
+# Digits and signs for letters ("k1ll mys3lf", "5uicide"): a word of letters and signs that stand for letters, with
+# at least one of each, and not a number with its unit ("3rd", "30min", "504s", "10yo"), so ordinary stories are
+# read once, not three times.
+_LEET_WORD = re.compile(r"(?<![\w@$|])(?!\d+(?:st|nd|rd|th|s|x|yo|yrs?|mins?|hrs?|am|pm|k|mos?|wks?|ish)\b)"
+                        r"(?=[\w@$|]*[^\W\d_])(?=[\w@$|]*[013457890@$|])(?:[^\W\d_]|[013457890@$|])+(?![\w@$|])",
+                        re.I)
 _LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s"}
 _ONE = ("i", "l")  # "k1ll" and "ki11": a 1 stands for either
 _DIGITS_INSIDE = re.compile(r"\b\w*[^\W\d_][0-9@$]+[^\W\d_]\w*")  # a word with digits between letters
