@@ -57,8 +57,7 @@ class Conversation:
         applies = [s for s in found.get("applies") or [] if s in self.knowledge.situations]
         if not applies and intent in self.knowledge.situations:
             applies = [intent]
-        # "Something else" is always offered, so out_of_scope is not a choice of its own.
-        clarify = [s for s in found.get("clarify") or [] if s in self.knowledge.situations and s != "out_of_scope"]
+        clarify = [s for s in found.get("clarify") or [] if s in self.knowledge.situations]
         if clarify and (len(applies) <= 1):
             return self._turn([replies.clarify(clarify, self.knowledge, state.language)], state)
         if not applies:
