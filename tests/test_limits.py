@@ -20,7 +20,7 @@ CRISIS = "I am scared, my son said he wants to kill himself tonight"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, twilio):
     made = SmsStack.with_twilio(tmp_path_factory.mktemp("limits"), twilio,
-                                IEP_RATE_CONVERSATION="3/60", IEP_RATE_ADDRESS="8/60")
+                                IEP_RATE_CONVERSATION="3/60", IEP_RATE_ADDRESS="8/60", IEP_RATE_API_KEY="8/60")
     with running(made, "actions", "rasa", "links", "site"):
         yield made
 
@@ -48,11 +48,18 @@ def test_a_conversation_or_an_address_that_sends_too_fast_is_asked_to_wait_and_l
     assert danger.status_code == 200
     assert "988" in " ".join(m["text"] for m in danger.json()["messages"] if m["from"] == "bot")
 
-    # 5 requests from this address so far; three more fit, then even a new conversation must wait.
+    # 5 requests with this server's API key so far; three more fit, then even a new conversation must wait.
     for n in range(3):
         assert stack.post("messages", None, text=f"hello {n}").status_code == 200
     assert stack.post("messages", None, text="hello again").status_code == 429
     assert stack.post("conversations").status_code == 429
+    # A browser on the site is counted by its address, apart from the site's server and its key.
+    browser = {"Origin": stack.site_url}
+    for n in range(8):
+        assert requests.post(f"{stack.rasa_url}/webhooks/web/messages", json={"text": f"hi {n}"}, headers=browser,
+                             timeout=60).status_code == 200
+    assert requests.post(f"{stack.rasa_url}/webhooks/web/messages", json={"text": "hi again"}, headers=browser,
+                         timeout=60).status_code == 429
 
 
 def test_a_number_that_texts_too_fast_hears_it_once_and_danger_still_gets_through(stack, twilio, knowledge):

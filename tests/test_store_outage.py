@@ -13,6 +13,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from bot.storage.keyring import EVENT_KEYS, Keyring
 from tests.services import TcpProxy, postgres_database, redis_url, require_services
 from tests.stack import API_KEY, Stack, running
 
@@ -72,10 +73,12 @@ def test_a_message_sent_while_a_store_is_away_is_refused_kindly_and_the_retry_ca
 def _stored(stack: Stack, name: str) -> list[tuple[str, str]]:
     engine = create_engine(stack.env["TRACKER_STORE_URL"].replace(f":{_port(stack)}/", ":5432/"), future=True)
     try:
-        with engine.connect() as db:
+        with engine.connect() as db:  # straight to PostgreSQL: the proxy the stack uses may be down
+            sender = stack.sender(name)
             rows = db.execute(text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                              {"s": stack.sender(name)})
-            events = [(kind, json.loads(stack.open_event(data))) for kind, data in rows]
+                              {"s": sender}).all()
+            sealer = Keyring(EVENT_KEYS, stack.sealer).for_reading(db, sender)
+            events = [(kind, json.loads(sealer.open_text(data))) for kind, data in rows]
             return [(kind, event.get("text") or event.get("name") or "") for kind, event in events]
     finally:
         engine.dispose()

@@ -2,9 +2,9 @@
 
 Rasa opens every path to the given origins for every method, and answers a preflight with
 `Access-Control-Max-Age: None` and a credentials grant. Only the widget's paths need a browser from another
-site: the widget is served to any page (a script tag needs no CORS), and its API is open to the sites in
-IEP_WEB_ORIGINS. Rasa's own HTTP API and the SMS webhook are server-to-server, so they get no CORS at all.
-The widget sends a bearer token, never a cookie, so no credentials are granted.
+site: its API, and its own files, are open to the sites in IEP_WEB_ORIGINS. Rasa's own HTTP API and the SMS
+webhook are server-to-server, so they get no CORS at all. The widget sends a bearer token, never a cookie, so no
+credentials are granted.
 """
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from typing import Sequence
 PREFLIGHT_SECONDS = 600  # how long a browser may reuse a preflight's answer
 # The web channel's paths a browser on another site calls, and the methods each serves (bot/channels/web.py).
 WIDGET_PATHS = {
+    # A script or stylesheet tag needs no CORS, but scripts on the page may read the widget's files too (an
+    # accessibility checker reads its CSS).
+    r"/webhooks/web/widget\.(?:js|css)": ("GET", "HEAD"),
     r"/webhooks/web/messages/?": ("GET", "POST"),
     r"/webhooks/web/conversations/?": ("POST",),
     r"/webhooks/web/strings/?": ("GET",),
