@@ -200,6 +200,16 @@ class ActionHumanHandoff(Action):
         return _send(turn, dispatcher) + [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
+class ActionSwitchLanguage(Action):
+    """"Español" / "English" (typed, or the widget's button): the slot is already set from the message."""
+
+    def name(self) -> Text:
+        return "action_switch_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        return _send(CONVERSATION.switch_language(_state(tracker), tracker.get_slot("language") or "en"), dispatcher)
+
+
 class ActionBadInput(Action):
     def name(self) -> Text:
         return "action_bad_input"

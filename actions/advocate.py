@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.actions import say
-from actions.services import KNOWLEDGE, language, remember, stories
+from actions.services import KNOWLEDGE, language, remember, stories, switched_language
 from bot.guidance.advocate import UNCLEAR, read_answer
 from bot.guidance.advocate_flow import AdvocateFlow
 
@@ -40,6 +40,9 @@ class ValidateAdvocateForm(FormValidationAction):
         answers = _answers(tracker)
         asked = _open(tracker, answers)
         if not asked:
+            return {"advocate_reply": None}
+        if switched_language(tracker):  # "Español" is not the answer: the question comes again, in Spanish
+            dispatcher.utter_message(text=KNOWLEDGE.message("language_switched_letter", language(tracker)))
             return {"advocate_reply": None}
         sign = asked[0]
         retried = dict(tracker.get_slot("advocate_retries") or {})

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.actions import say
 from actions.case import CASE_SERVICE
-from actions.services import CASES, KNOWLEDGE, address, case_key, language, today
+from actions.services import CASES, KNOWLEDGE, address, case_key, language, switched_language, today
 from bot.cases.deadline_flow import NO_STATE, REMOVAL, DeadlineFlow
 from bot.cases.deadlines import deadlines_for, problem_text, undated_for
 from bot.guidance.replies import Reply
@@ -71,6 +71,9 @@ class ValidateDeadlineForm(FormValidationAction):
                                       domain: DomainDict) -> Dict[Text, Any]:
         if value is None:  # set empty by action_start_deadline, not an answer: nothing to check yet
             return {}
+        if switched_language(tracker):  # "Español" is not the answer: the question comes again, in Spanish
+            dispatcher.utter_message(text=KNOWLEDGE.message("language_switched_letter", language(tracker)))
+            return {"deadline_event": None}
         lang, text = language(tracker), str(value or "")
         if FLOW.is_short_removal(text):
             return self._answered(dispatcher, KNOWLEDGE.message("deadline_short_removal", lang))
@@ -87,6 +90,9 @@ class ValidateDeadlineForm(FormValidationAction):
                                       domain: DomainDict) -> Dict[Text, Any]:
         if value is None:  # set empty by action_start_deadline, not an answer: nothing to check yet
             return {}
+        if switched_language(tracker):  # "Español" is not the answer: the question comes again, in Spanish
+            dispatcher.utter_message(text=KNOWLEDGE.message("language_switched_letter", language(tracker)))
+            return {"deadline_start": None}
         lang, text = language(tracker), str(value or "")
         if FLOW.no_consent_yet(text, tracker.get_slot("deadline_event"), lang):
             return self._answered(dispatcher, KNOWLEDGE.message("deadline_no_consent_yet", lang))
@@ -104,6 +110,9 @@ class ValidateDeadlineForm(FormValidationAction):
                                 domain: DomainDict) -> Dict[Text, Any]:
         if value is None:  # set empty by action_start_deadline, not an answer: nothing to check yet
             return {}
+        if switched_language(tracker):  # "Español" is not the answer: the question comes again, in Spanish
+            dispatcher.utter_message(text=KNOWLEDGE.message("language_switched_letter", language(tracker)))
+            return {"us_state": None}
         lang = language(tracker)
         code = FLOW.read_state(str(value or ""), lang)
         if code:

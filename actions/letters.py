@@ -18,7 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import CONVERSATION, _send, _state, say
 from actions.case import CASE_SERVICE
-from actions.services import KNOWLEDGE, SERVICE, SETTINGS, address, case_key, language, stories, today
+from actions.services import (KNOWLEDGE, SERVICE, SETTINGS, address, case_key, language, stories,
+                              switched_language, today)
 from bot.cases.flow import CaseFlow
 from bot.guidance.replies import Reply
 from bot.knowledge.dates import parse_date
@@ -112,7 +113,13 @@ class LetterFormValidation(FormValidationAction, ABC):
         requested = tracker.get_slot("requested_slot")
         failures = dict(tracker.get_slot("letter_failures") or {})
         events: List[EventType] = []
+        switched = switched_language(tracker)
+        if switched:  # the answers so far are kept; the open question is asked again, in the new language
+            say(dispatcher, [FLOW.language_switched(language(tracker))])
         for slot, value in tracker.slots_to_validate().items():
+            if switched and slot == requested:
+                events.append(SlotSet(slot, None))
+                continue
             if slot != requested or slot not in KNOWLEDGE.fields:
                 events.append(SlotSet(slot, value))  # filled from the story or a summary change: already read
                 continue

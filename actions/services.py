@@ -29,6 +29,12 @@ def language(tracker: Tracker) -> str:
     return tracker.get_slot("language") or "en"
 
 
+def switched_language(tracker: Tracker) -> bool:
+    """Whether the parent's latest message only asked for English or Spanish: an open question keeps waiting for
+    its answer (asked again in the new language), and "Español" is never taken as the answer."""
+    return (tracker.latest_message.get("intent") or {}).get("name") == "switch_language"
+
+
 def case_key(tracker: Tracker) -> str:
     return SERVICE.key(tracker.sender_id)
 

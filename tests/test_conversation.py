@@ -115,7 +115,7 @@ def test_crisis_in_english_and_spanish(conversation, knowledge):
 CRISIS_FACTS = {
     "en": ["call or text 988", "press 2", "text AYUDA to 988", "call 911", "Child Abuse Hotline", "1-800-422-4453",
            "call or text the Childhelp", "state's child abuse hotline"],
-    "es": ["llame o envíe un texto al 988", "marque 2", "AYUDA por texto al 988", "llame al 911",
+    "es": ["llame o envíe un mensaje de texto al 988", "marque 2", "envíe AYUDA al 988", "llame al 911",
            "Línea Nacional de Abuso Infantil", "1-800-422-4453", "línea de abuso infantil de su estado"],
 }
 
@@ -225,7 +225,7 @@ def test_a_story_it_cannot_place_counts_as_a_miss_and_one_it_can_does_not(conver
     assert conversation.triage(found(["transition"]), "transition", State(), misses=2).misses == 0
     assert conversation.triage(found([], clarify=["evaluation_request", "evaluation_denied"]), "evaluation_request",
                                State(), misses=2).misses == 0  # a clarifying question is not a miss
-    assert conversation.bad_input("non_english", State(), "es", misses=2).replies[0].text.startswith(
+    assert conversation.bad_input("non_english", State(language="es"), "pt", misses=2).replies[0].text.startswith(
         conversation.knowledge.message("handoff_after_misses", "es"))
     assert conversation.bad_input("emoji_only", State(), misses=2).misses == 0
 
@@ -242,9 +242,21 @@ def test_the_streak_is_read_from_the_previous_turn_only():
     assert misses_before([user, missed(1), user]) == 1 and misses_before([user, missed("x"), user]) == 0
 
 
-@pytest.mark.parametrize("problem", ["empty_message", "emoji_only", "non_english"])
+@pytest.mark.parametrize("problem", ["empty_message", "emoji_only"])
 def test_bad_input_gets_a_kind_reply(conversation, knowledge, problem):
     assert conversation.bad_input(problem, State()).replies[0].text == knowledge.message(problem)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_third_language_is_answered_in_english_and_spanish_with_where_help_is(conversation, knowledge, language):
+    """Portuguese or Haitian Creole: both of our languages say kindly where help is; the conversation keeps all."""
+    state = State(language=language, situations=("transition",))
+    turn = conversation.bad_input("non_english", state, "pt")
+    english, spanish = (r.text for r in turn.replies)
+    assert english.startswith(knowledge.message("non_english", "en"))
+    assert spanish.startswith(knowledge.message("non_english", "es"))
+    assert all("parentcenterhub.org/find-your-center" in text for text in (english, spanish))
+    assert turn.state == state
 
 
 def test_a_long_message_is_answered_with_a_note(conversation, knowledge):

@@ -34,12 +34,13 @@ from bot.storage.contacts import SmsContacts
 from bot.storage.schema import make_engine
 from bot.storage.sealing import Sealer
 from bot.understanding.inputs import as_client_message
+from bot.understanding.language import language_after
 from bot.understanding.safety import CrisisDetector
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_BODY = 64 * 1024  # a Twilio webhook is a few hundred bytes; 1,600 characters of text fit many times over
-LANGUAGE = "en"  # Spanish is coming: the words are already keyed by language
+LANGUAGE = "en"  # until a sender chooses or writes otherwise (bot/understanding/language.py)
 
 
 class SmsChannel(InputChannel):
@@ -110,7 +111,7 @@ class SmsChannel(InputChannel):
                 await self._answer(number, conversation_id, inbound, on_new_message)
         except Exception:  # noqa: BLE001 - logged without the number or the text; the parent hears we had trouble
             logger.exception("an SMS turn failed")
-            await self._send(number, notice("sms_trouble", self.knowledge, LANGUAGE))
+            await self._send(number, notice("sms_trouble", self.knowledge, LANGUAGE))  # a fault: no language known
         finally:
             turn.waiting -= 1
             if turn.waiting == 0:
@@ -123,43 +124,49 @@ class SmsChannel(InputChannel):
         contact = await asyncio.to_thread(self.contacts.arrive, key, number, now)
         decision = decide(inbound, contact.opted_out, contact.choices)
         k = self.knowledge
+        # The sender's language so far; a keyword answers in its own (PARAR: Spanish), a turn in the one it ends in.
+        spoken = contact.language or LANGUAGE
+        said_in = decision.language or language_after(spoken, inbound.body)
         if decision.kind == "ignore":
             if self.crisis.is_crisis(inbound.body):  # opted out still hears where help is; nothing is stored
-                await self._send(number, notice("crisis", k, LANGUAGE))
+                await self._send(number, notice("crisis", k, said_in))
             return
         if decision.kind == "stop":
             confirmed = await asyncio.to_thread(self.contacts.set_opted_out, key, True, now)
             await asyncio.to_thread(self.cases.stop_reminders, key, now)
             if confirmed:  # STOP is confirmed once; after that, silence
-                await self._send(number, notice("sms_stopped", k, LANGUAGE))
+                await self._send(number, notice("sms_stopped", k, said_in))
             return
         if decision.kind == "start":
             await asyncio.to_thread(self.contacts.set_opted_out, key, False, now)
-            await self._send(number, notice("sms_started", k, LANGUAGE))
+            await self._send(number, notice("sms_started", k, spoken))
             await asyncio.to_thread(self.contacts.after_reply, key, [], now)
             return
         if decision.kind == "help":
-            await self._send(number, notice("sms_help", k, LANGUAGE, self.settings.help_contact))
+            await self._send(number, notice("sms_help", k, said_in, self.settings.help_contact))
             return
         if decision.kind == "assistant":
             verdict = self.per_number.check(conversation_id)
             if verdict is not Verdict.ALLOWED and not self.crisis.is_crisis(decision.text):
                 if verdict is Verdict.REFUSED:  # said once per window: a flood is not answered text for text
-                    await self._send(number, notice("sms_slow_down", k, LANGUAGE))
+                    await self._send(number, notice("sms_slow_down", k, spoken))
                 return
+        language = language_after(spoken, decision.text)  # what the conversation's `language` slot becomes too
         if decision.kind == "no_text":
-            replies = [{"text": k.message("sms_no_text", LANGUAGE)}]
+            replies = [{"text": k.message("sms_no_text", spoken)}]
+            language = spoken
         else:
             collector = CollectingOutputChannel()
             metadata = {"title": decision.title} if decision.title else {}
+            metadata["language"] = spoken
             # Only a numbered choice (it has a title) is a command; typed text is words (bot/understanding/inputs.py).
             await on_new_message(UserMessage(as_client_message(decision.text, bool(decision.title)), collector,
                                              conversation_id,
                                              input_channel=self.name(), metadata=metadata))
             replies = collector.messages
-        outbound = write(replies, k, LANGUAGE, intro=not contact.welcomed)
+        outbound = write(replies, k, language, intro=not contact.welcomed)
         await self._send(number, outbound)
-        await asyncio.to_thread(self.contacts.after_reply, key, outbound.choices, now)
+        await asyncio.to_thread(self.contacts.after_reply, key, outbound.choices, now, language)
 
     async def _send(self, number: str, outbound: Outbound) -> None:
         await self.outbox.deliver(number, outbound)

@@ -10,14 +10,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from bot.channels.sms_text import pack, to_gsm_friendly
+from bot.channels.sms_text import UCS2_MULTI, encoding, pack, segments, to_gsm_friendly
 from bot.knowledge import Knowledge
 
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
 START_WORDS = frozenset({"start", "unstop"})
 RESUME_WHEN_STOPPED = frozenset({"yes"})  # a carrier opt-in word, only read so while opted out
 HELP_WORDS = frozenset({"help", "info"})
+# Twilio's own keywords are English only: these Spanish ones we answer ourselves, and in Spanish.
+SPANISH_STOP_WORDS = frozenset({"parar", "alto", "cancelar", "basta", "detener"})
+SPANISH_HELP_WORDS = frozenset({"ayuda"})
+# The first text offers Spanish as choice 2 (after English) when the reply itself offers at most one choice.
+SWITCH = '/switch_language{{"language":"{}"}}'
 MAX_BODY_CHARS = 320  # per SMS body: two or three segments, read comfortably on any phone
+MAX_BODY_SEGMENTS = segments("x" * MAX_BODY_CHARS)  # 3: what a body may cost, in any encoding
+# Spanish with á, í, ó or ú is sent as UCS-2, 67 characters a segment: the same three segments hold 201.
+UCS2_BODY_CHARS = MAX_BODY_SEGMENTS * UCS2_MULTI
 _CHOICE = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -34,6 +42,7 @@ class Decision:
     kind: str  # "stop", "start", "help", "no_text", "ignore" (opted out) or "assistant"
     text: str = ""  # for "assistant": what the assistant reads (a choice's payload, or the parent's words)
     title: str = ""  # for a numbered choice: the button title, kept for the transcript
+    language: str | None = None  # a keyword's own language (PARAR, AYUDA: Spanish), None when it has none
 
 
 @dataclass(frozen=True)
@@ -44,25 +53,33 @@ class Outbound:
 
 def keyword(body: str) -> str | None:
     word = re.sub(r"[\s.!¡?¿,;:]+", " ", body.strip().lower()).strip()
-    if word in STOP_WORDS:
+    if word in STOP_WORDS or word in SPANISH_STOP_WORDS:
         return "stop"
     if word in START_WORDS:
         return "start"
-    if word in HELP_WORDS:
+    if word in HELP_WORDS or word in SPANISH_HELP_WORDS:
         return "help"
     if word in RESUME_WHEN_STOPPED:
         return "yes"
     return None
 
 
+def keyword_language(body: str) -> str | None:
+    """"es" for a Spanish keyword (PARAR, AYUDA), "en" for an English one, None for anything else."""
+    word = re.sub(r"[\s.!¡?¿,;:]+", " ", body.strip().lower()).strip()
+    if word in SPANISH_STOP_WORDS or word in SPANISH_HELP_WORDS:
+        return "es"
+    return "en" if word in STOP_WORDS | HELP_WORDS | START_WORDS else None
+
+
 def decide(inbound: Inbound, opted_out: bool, choices: Sequence[tuple[str, str]]) -> Decision:
-    word = keyword(inbound.body)
+    word, said_in = keyword(inbound.body), keyword_language(inbound.body)
     if word == "stop":
-        return Decision("stop")
+        return Decision("stop", language=said_in)
     if word == "start" or (word == "yes" and opted_out):
-        return Decision("start")
+        return Decision("start", language=said_in)
     if word == "help":
-        return Decision("help")
+        return Decision("help", language=said_in)
     if opted_out:  # after STOP we send nothing and store nothing until START
         return Decision("ignore")
     if not inbound.body.strip():
@@ -76,7 +93,8 @@ def decide(inbound: Inbound, opted_out: bool, choices: Sequence[tuple[str, str]]
 
 def write(replies: Sequence[Mapping], knowledge: Knowledge, language: str, intro: bool = False) -> Outbound:
     """The assistant's replies for one turn as SMS bodies. Quick replies become "Reply 1 for ..."; a letter
-    shown in full on the web arrives by SMS as its link (the letter flow sends that) and is skipped here."""
+    shown in full on the web arrives by SMS as its link (the letter flow sends that) and is skipped here.
+    The first text (`intro`) says who we are, how to stop, and how to have it all in the other language."""
     texts = [knowledge.message("sms_intro", language)] if intro else []
     choices: list[tuple[str, str]] = []
     for reply in replies:
@@ -92,7 +110,25 @@ def write(replies: Sequence[Mapping], knowledge: Knowledge, language: str, intro
                              if part)
         if text:
             texts.append(text)
-    return Outbound(pack([to_gsm_friendly(t) for t in texts], MAX_BODY_CHARS), choices)
+    if intro:
+        choices = _offer_other_language(texts, choices, knowledge, language)
+    return Outbound(bodies(texts), choices)
+
+
+def _offer_other_language(texts: list[str], choices: list[tuple[str, str]], knowledge: Knowledge,
+                          language: str) -> list[tuple[str, str]]:
+    """"Responda 2 para español" on the first text (or "Reply 2 for English" to a parent who wrote in Spanish):
+    choice 2 when the reply offers at most one choice of its own; with more, the word ("ESPAÑOL", "ENGLISH")."""
+    other = "en" if language == "es" else "es"
+    if len(choices) <= 1:
+        own = choices or [(knowledge.message(f"button_{_NAMES[language]}", language), SWITCH.format(language))]
+        texts.append(knowledge.message("sms_offer_other_language", language))
+        return [own[0], (knowledge.message(f"button_{_NAMES[other]}", other), SWITCH.format(other))]
+    texts.append(knowledge.message("sms_offer_other_language_word", language))
+    return choices
+
+
+_NAMES = {"en": "english", "es": "spanish"}
 
 
 def notice(message_key: str, knowledge: Knowledge, language: str, contact: str = "") -> Outbound:
@@ -100,4 +136,11 @@ def notice(message_key: str, knowledge: Knowledge, language: str, contact: str =
     texts = [knowledge.message(message_key, language)]
     if message_key == "sms_help" and contact:
         texts.append(knowledge.message("sms_help_contact", language, contact=contact))
-    return Outbound(pack([to_gsm_friendly(" ".join(texts))], MAX_BODY_CHARS))
+    return Outbound(bodies([" ".join(texts)]))
+
+
+def bodies(texts: Sequence[str]) -> list[str]:
+    """One turn's texts packed into SMS bodies of at most three segments each, whatever the encoding."""
+    friendly = [to_gsm_friendly(t) for t in texts]
+    gsm = encoding("".join(friendly)) == "GSM-7"
+    return pack(friendly, MAX_BODY_CHARS if gsm else UCS2_BODY_CHARS)

@@ -45,6 +45,7 @@ from bot.serving.oversized import NO_STORE
 from bot.serving.store_guard import guard
 from bot.serving.tracker_store import ErasableSQLTrackerStore
 from bot.understanding.inputs import as_client_message
+from bot.understanding.language import LANGUAGES, language_after
 from bot.understanding.safety import CrisisDetector
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,10 @@ class WebChannel(InputChannel):
                 self.per_conversation.check(conversation_id)  # its first message counts too
             message_id = uuid.uuid4().hex
             metadata = {"title": body["title"]} if body.get("title") else {}
+            # The page's language (its button, data-language, or the API's `language`): where this message starts
+            # from. Asking for a language or writing clearly in one moves it; the reply says where it ended.
+            chosen = body.get("language") or (language if language in LANGUAGES else "en")
+            metadata["language"] = chosen
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(body["message"], collector, conversation_id,
@@ -156,6 +161,7 @@ class WebChannel(InputChannel):
                 turn = transcript.replies(collector.messages)
                 token = await self._after_deletion(request, conversation_id)
             return response.json({"token": token, "new_conversation": new, "next": len(said.messages),
+                                  "language": language_after(chosen, body["message"]),
                                   "messages": [m.as_json() for m in turn]}, headers=NO_STORE)
 
         @web.route("/messages", methods=["GET"])
@@ -273,7 +279,10 @@ class WebChannel(InputChannel):
         if len(message) > self.settings.web_max_chars:
             return {}, self._error(413, "too_long", "web_too_long", language, limit=self.settings.web_max_chars)
         shown = _well_formed(title[:200]) if pressed and isinstance(title, str) else ""
-        return {"message": as_client_message(_well_formed(message), pressed), "title": shown}, None
+        chosen = body.get("language")
+        if chosen is not None and chosen not in LANGUAGES:
+            return {}, self._error(400, "bad_language", "web_bad_language", language)
+        return {"message": as_client_message(_well_formed(message), pressed), "title": shown, "language": chosen}, None
 
     def _error(self, status: int, error: str, message_key: str, language: str, token: str | None = None,
                **values: object) -> HTTPResponse:

@@ -12,6 +12,7 @@ from bot.guidance.advocate import judge
 from bot.guidance.handoff import MISSES_FOR_REFERRAL, Helpline, referral_lines
 from bot.guidance.replies import Button, Reply
 from bot.knowledge import Knowledge
+from bot.understanding.language import LANGUAGES
 
 SMALL_TALK = {"help": "help", "bot_challenge": "bot_challenge", "goodbye": "goodbye", "thanks": "thanks",
               "affirm": "affirm_open", "deny": "deny_close", "share_background": "share_background_reply"}
@@ -52,8 +53,8 @@ class Conversation:
     def triage(self, found: Mapping, intent: str, state: State, misses: int = 1) -> Turn:
         """A story was told: reflect it, give the rights, say what helps next, or ask which is closer.
         `misses`: what this turn counts as in a row of misunderstood turns, if it turns out to be one."""
-        language = found.get("language") or state.language
-        state = replace(state, language=language if language in ("en", "es") else "en")
+        language = found.get("language")  # clear evidence in this message; a third language leaves ours as it is
+        state = replace(state, language=language if language in LANGUAGES else state.language)
         applies = [s for s in found.get("applies") or [] if s in self.knowledge.situations]
         if not applies and intent in self.knowledge.situations:
             applies = [intent]
@@ -154,17 +155,25 @@ class Conversation:
         return self._turn([Reply("\n".join(lines)),
                            Reply(k.message("handoff_continue", lang), (self._resume(interrupted, lang),))], state)
 
+    def switch_language(self, state: State, language: str) -> Turn:
+        """The parent asked for English or Spanish: say so in it, and carry on from where we were."""
+        state = replace(state, language=language if language in LANGUAGES else state.language)
+        follow = "anything_else" if state.situations else "language_switched_start"
+        return self._turn([Reply(self.knowledge.message("language_switched", state.language)),
+                           Reply(self.knowledge.message(follow, state.language))], state)
+
     def bad_input(self, problem: str, state: State, language: str = "en", misses: int = 1,
                   choices_shown: bool = False) -> Turn:
         """An honest word for a message with nothing to triage. `choices_shown`: our last reply offered choices,
         so a bare number was meant for them (the SMS channel maps one in range before we see it)."""
         if problem == "number_only" and choices_shown:
             problem = "number_with_menu"
-        lang = language if problem == "non_english" else state.language
-        if problem == "non_english":  # not understood, as far as the parent can tell
-            return self._missed([Reply(self.knowledge.message(problem, lang))], state, misses,
-                                _spoken(language, state))
-        return self._turn([Reply(self.knowledge.message(problem, lang))], state)
+        if problem == "non_english":  # a third language: say kindly, in both of ours, where help is; nothing is lost
+            k = self.knowledge
+            both = [Reply("\n".join([k.message(problem, lang)] + referral_lines(k, self.helpline, None, lang)))
+                    for lang in LANGUAGES]
+            return self._missed(both, state, misses, state.language)
+        return self._turn([Reply(self.knowledge.message(problem, state.language))], state)
 
     def fallback(self, state: State, message_key: str = "fallback", misses: int = 1) -> Turn:
         return self._missed([replies.topics(self.knowledge, state.language, message_key)], state, misses, state.language)
@@ -204,4 +213,4 @@ class Conversation:
 
 def _spoken(language: str | None, state: State) -> str:
     """The language of a reply that must be understood now (danger, a person): the message's own, if we have it."""
-    return language if language in ("en", "es") else state.language
+    return language if language in LANGUAGES else state.language

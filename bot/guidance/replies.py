@@ -124,8 +124,15 @@ def topics(knowledge: Knowledge, language: str, message_key: str = "fallback") -
 def term_mentions(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
     """Every place a glossary term is named in `text`, as (position, term key), in text order."""
     lowered = text.lower()
-    return sorted((m.start(), term.key) for term in knowledge.glossary.values() for alias in term.aliases
-                  for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered))
+    found = sorted(((m.start(), m.end(), term.key) for term in knowledge.glossary.values() for alias in term.aliases
+                    for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered)),
+                   key=lambda f: (f[0], f[0] - f[1], f[2]))
+    # The longest name wins where names overlap: "evaluación independiente" is the IEE, not "evaluación".
+    kept: list[tuple[int, int, str]] = []
+    for start, end, key in found:
+        if not any(s <= start and end <= e for s, e, _ in kept):
+            kept.append((start, end, key))
+    return [(start, key) for start, _, key in kept]
 
 
 def find_terms(text: str, knowledge: Knowledge) -> list[str]:

@@ -79,6 +79,10 @@ class LetterFlow:
         reason = details.get("meeting_reason") if letter == "meeting_request" else None
         return letter_fields(letter, str(reason) if reason else None, self.knowledge)
 
+    def language_switched(self, language: str) -> Reply:
+        """Said when the parent asks for the other language mid-letter; the open question follows, in it."""
+        return Reply(self.knowledge.message("language_switched_letter", language))
+
     def ask(self, field: str, language: str) -> Reply:
         k = self.knowledge
         spec = k.fields[field]

@@ -16,12 +16,13 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge import load_knowledge
 from bot.understanding.classifier import IntentModel
+from bot.understanding.language import LANGUAGES, evidence
 from bot.understanding.terms import TermFinder
 from bot.understanding.triage import Triage, Understanding
 
@@ -86,8 +87,24 @@ class SituationClassifier(GraphComponent, IntentClassifier):
         if self._triage is None:
             return messages
         for message in messages:
-            _annotate(message, self._triage.understand(message.get(TEXT)))
+            found = self._triage.understand(message.get(TEXT))
+            _annotate(message, found)
+            chosen = _chosen_language(found, message.get(METADATA) or {}, message.get(TEXT) or "")
+            if chosen:  # the `language` slot is filled from this entity (domain/core.yml): sticky otherwise
+                message.set(ENTITIES, message.get(ENTITIES, []) + [
+                    {"entity": "language", "value": chosen, "start": 0, "end": 0, "extractor": self.__class__.__name__}],
+                    add_to_output=True)
         return messages
+
+
+def _chosen_language(found: Understanding, metadata: Dict[Text, Any], text: Text) -> Optional[Text]:
+    """The language this message sets: asked for in words, else clear evidence in it, else where the channel says
+    the parent is (the widget's language, the web API's `language`, the SMS contact's); None leaves the slot as it
+    was. The same order as `language_after`, which the channels use to tell the page or the phone."""
+    if found.intent == "switch_language":
+        return found.language
+    chosen = evidence(text) or (metadata.get("language") if isinstance(metadata, dict) else None)
+    return chosen if chosen in LANGUAGES else None
 
 
 def _annotate(message: Message, found: Understanding) -> None:

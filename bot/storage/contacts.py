@@ -25,6 +25,7 @@ class Contact:
     opted_out: bool
     welcomed: bool
     choices: tuple[tuple[str, str], ...]  # (title, payload) for "1", "2", ...
+    language: str | None = None  # "en" or "es" once known
 
 
 class SmsContacts:
@@ -71,13 +72,15 @@ class SmsContacts:
                 opted_out=opted_out, choices=None, updated_at=now)).rowcount
         return bool(changed)
 
-    def after_reply(self, key: str, choices: list[tuple[str, str]], now: datetime) -> None:
-        """Notes the choices just offered and that the sender has been welcomed. Never re-creates a deleted record."""
+    def after_reply(self, key: str, choices: list[tuple[str, str]], now: datetime, language: str | None = None) -> None:
+        """Notes the choices just offered, the language they were offered in, and that the sender has been welcomed.
+        Never re-creates a deleted record."""
         with Session(self.engine) as session, session.begin():
             row = session.get(SmsContactRow, key)
             if row is None or row.number is None:  # the parent deleted their data in this turn
                 return
             row.choices = json.dumps(choices) if choices else None
+            row.language = language or row.language
             row.welcomed_at = row.welcomed_at or now
             row.updated_at = now
 
@@ -101,4 +104,4 @@ def purge_contacts(engine: Engine, cutoff: datetime, keys: Keyring | None = None
 
 def _contact(row: SmsContactRow, number: str | None) -> Contact:
     choices = tuple((str(t), str(p)) for t, p in json.loads(row.choices)) if row.choices else ()
-    return Contact(row.key, number, bool(row.opted_out), row.welcomed_at is not None, choices)
+    return Contact(row.key, number, bool(row.opted_out), row.welcomed_at is not None, choices, row.language)

@@ -140,6 +140,7 @@ class SmsContactRow(Base):
     opted_out = Column(Boolean, nullable=False, default=False)  # STOP: we send nothing until START
     welcomed_at = Column(DateTime)  # when we first named the service and how to stop
     choices = Column(Text)  # JSON [[title, payload], ...]: what "1", "2" mean in the next reply
+    language = Column(String(8))  # "en" or "es": how STOP, HELP and the choices are answered (None: not yet known)
     updated_at = Column(DateTime, nullable=False, index=True)
 
 

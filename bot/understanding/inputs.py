@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from lingua import Language, LanguageDetectorBuilder
 
+from bot.understanding.language import MIN_VOTES, asked_for, evidence, haitian, votes
 from bot.understanding.safety import as_shown, digits_as_letters
 
 # The whole message is one command ("/restart", "/make_letter{...}") or an intent's name ("EXTERNAL_reminder").
@@ -28,7 +29,8 @@ class InputCheck:
     text: str  # what triage reads: stripped and, if needed, shortened
     problem: str | None = None  # "empty_message" or "emoji_only": nothing to triage
     notes: tuple[str, ...] = field(default=())  # "too_long", "mixed_language"
-    language: str = "en"
+    language: str = ""  # "en" or "es" on clear evidence, another code for another language, "" when unclear
+    asked: str | None = None  # the whole message asks for a language ("Español", "English please")
     whole: str = ""  # the cleaned message, never shortened: the safety check reads all of it
 
 
@@ -52,18 +54,27 @@ class InputChecker:
             text = text[:MAX_CHARS].rsplit(" ", 1)[0]
             notes.append("too_long")
         text = digits_as_letters(text)
-        language = self.language(text)
-        return InputCheck(text=text, notes=tuple(notes), language=language, whole=whole)
+        asked = asked_for(text)
+        if asked:
+            return InputCheck(text=text, language=asked, asked=asked, whole=whole)
+        return InputCheck(text=text, notes=tuple(notes), language=self.language(text), whole=whole)
 
     def language(self, text: str) -> str:
-        """'en' unless the message is clearly in another language (short messages count as English)."""
+        """'en' or 'es' on clear evidence (bot/understanding/language.py); the code of a third language when the
+        detector is sure of one (Portuguese, Vietnamese...) or Haitian Creole's own words show; else ""."""
+        if haitian(text):  # the detector does not know Haitian Creole
+            return "ht"
+        clear = evidence(text) or ""
         if len(re.findall(r"[^\W\d_]{2,}", text)) < 4:
-            return "en"
+            return clear
         values = self._detector.compute_language_confidence_values(text)
-        best = values[0]
-        if best.language is Language.ENGLISH or best.value < 0.6:
-            return "en"
-        return _LANGUAGES[best.language]
+        best, ours = values[0], sum(v.value for v in values if v.language in (Language.ENGLISH, Language.SPANISH))
+        # The detector reads Spanglish as English, so it only ever adds a third language, never picks en or es;
+        # and a Spanish text with words Portuguese shares ("de", "para") keeps its Spanish unless the detector is sure.
+        if best.language not in (Language.ENGLISH, Language.SPANISH) and best.value >= 0.6 and (
+                ours < 0.2 or votes(text).spanish <= MIN_VOTES):
+            return _LANGUAGES[best.language]
+        return clear
 
 
 def _odd_shape(text: str) -> str | None:

@@ -42,6 +42,7 @@ OPENERS = frozenset({"greet", "share_background", "thanks", "affirm", "help"})
 # Intents answered in the parent's language even when we cannot triage it: asking for a person must
 # never end at "please write in English".
 ANY_LANGUAGE = frozenset({"human_handoff"})
+OURS = ("en", "es", "")  # the languages we answer in, and "" for a message that could be either
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Understanding:
     retrieval_key: str | None = None  # e.g. "general_info/what_is_iep"
     question_key: str | None = None  # the FAQ answer to the question a longer story ends with, if it has one
     notes: tuple[str, ...] = ()
-    language: str = "en"
+    language: str = ""  # "en" or "es" on clear evidence (bot/understanding/language.py), a third code, or ""
     # empty_message, emoji_only, number_only, typed_command, looks_like_code (bot/understanding/inputs.py)
     # or non_english
     problem: str | None = field(default=None)
@@ -94,11 +95,14 @@ class Triage:
         if checked.problem:
             problem = _problem(checked, checked.problem)
             return replace(problem, intent="crisis") if danger else problem
+        if checked.asked and not danger:  # "Español", "English please": the whole message asks for a language
+            return Understanding(text=checked.text, intent="switch_language", confidence=1.0, intent_ranking=(),
+                                 situations=(), language=checked.asked)
         result = self._classify(checked)  # still read: after the crisis reply the parent may carry on with it
         if danger:
             return replace(result, intent="crisis", confidence=1.0)
-        if checked.language != "en" and not result.applies and result.intent not in ANY_LANGUAGE:
-            # Not English and nothing we can place: say so kindly, but keep the ranking for the CLI.
+        if checked.language not in OURS and not result.applies and result.intent not in ANY_LANGUAGE:
+            # Neither English nor Spanish and nothing we can place: say so kindly in both, keep the ranking for the CLI.
             return replace(result, intent="bad_input", confidence=1.0, problem="non_english")
         return result
 
@@ -127,7 +131,7 @@ class Triage:
         steer = _steering(asked)
         if steer is not None:
             intent, confidence = steer
-        notes = checked.notes + (("mixed_language",) if checked.language != "en" else ())
+        notes = checked.notes + (("mixed_language",) if checked.language not in OURS else ())
         return Understanding(
             text=checked.text, intent=intent, confidence=round(confidence, 4), intent_ranking=ranking[:10],
             situations=situations, applies=applies, clarify=clarify,

@@ -4,7 +4,8 @@
  *           data-server="https://assistant.example.org" data-language="en" defer></script>
  *
  * data-server: the assistant's base URL (default: the origin of this script's src).
- * data-language: the parent's language (default: the page's <html lang>, else "en").
+ * data-language: the parent's language, "en" or "es" (default: the page's <html lang>, else "en"). The header's
+ *   language button switches at any time; so does writing "Español" / "English" or clearly in the other language.
  *
  * Every word a parent sees comes from the server (GET /strings); this file holds none. Server text is
  * only ever set with textContent; http(s) URLs in it become links. All classes and ids start "iepn-".
@@ -24,9 +25,12 @@
   var server = (script.getAttribute("data-server") || scriptUrl.origin).replace(/\/+$/, "");
   var pageLanguage = (document.documentElement.getAttribute("lang") || "").split("-")[0].toLowerCase();
   var language = (script.getAttribute("data-language") || pageLanguage || "en").toLowerCase();
+  language = language === "es" ? "es" : "en";  // the two we speak
   var api = server + "/webhooks/web";
   var TOKEN_KEY = "iepn-token:" + server;
   var OPEN_KEY = "iepn-open:" + server;
+  var LANGUAGE_KEY = "iepn-language:" + server;
+  var SWITCH = '/switch_language{"language":"%s"}';
   var POLL_MS = 15000;
   var FULL_SCREEN = "(max-width: 480px), (max-height: 560px)";  // as in widget.css
   var URL_PATTERN = /https?:\/\/[^\s<>"'\u201c\u201d]+/g;
@@ -186,10 +190,12 @@
     heading.appendChild(title);
     heading.appendChild(subtitle);
     var actions = el("div", "iepn-header-actions");
+    var other = el("button", "iepn-language", {type: "button"});
     var restart = el("button", "iepn-restart", {type: "button"});
     restart.textContent = word("new_chat");
     var close = el("button", "iepn-close", {type: "button", "aria-label": word("close")});
     close.appendChild(icon(["M6 6l12 12", "M18 6L6 18"], "iepn-icon iepn-close-icon"));
+    actions.appendChild(other);
     actions.appendChild(restart);
     actions.appendChild(close);
     header.appendChild(heading);
@@ -233,7 +239,13 @@
     root.appendChild(panel);
 
     ui = {root: root, launcher: launcher, panel: panel, log: log, typing: typing, form: form, input: input,
-          error: error, announce: announce, restart: restart, close: close};
+          error: error, announce: announce, restart: restart, close: close, other: other};
+    // Every label with its word, so a change of language relabels the widget in place.
+    ui.labels = [[launcherText, "launcher"], [title, "title"], [subtitle, "subtitle"], [restart, "new_chat"],
+                 [close, "close", "aria-label"], [label, "input_label"], [sendText, "send"], [hint, "input_hint"],
+                 [other, "other_language"], [other, "other_language_label", "aria-label"]];
+    relabel();
+    other.addEventListener("click", switchLanguage);
 
     launcher.addEventListener("click", function () { setOpen(!state.open, true); });
     close.addEventListener("click", function () { setOpen(false, true); });
@@ -487,6 +499,41 @@
     }
   }
 
+  function relabel() {
+    ui.root.setAttribute("lang", language);
+    ui.other.setAttribute("lang", language === "es" ? "en" : "es");  // named in the language it switches to
+    ui.labels.forEach(function (item) {
+      if (item[2]) { item[0].setAttribute(item[2], word(item[1])); } else { item[0].textContent = word(item[1]); }
+    });
+  }
+
+  function loadWords(wanted) {
+    var before = language;
+    language = wanted;
+    return request("GET", "/strings").then(function (result) {
+      if (!result.ok || !result.data.strings) { throw new Error(String(result.status)); }
+      words = result.data.strings;
+      writeStored("session", LANGUAGE_KEY, language);
+    }, function (problem) { language = before; throw problem; });
+  }
+
+  // The words around the conversation follow the conversation's language, as the server reports it.
+  function followLanguage(reported) {
+    if ((reported !== "en" && reported !== "es") || reported === language) { return; }
+    loadWords(reported).then(relabel, function () { /* keep the words we have */ });
+  }
+
+  function switchLanguage() {
+    if (state.busy) { return; }
+    var wanted = language === "es" ? "en" : "es";
+    if (!state.token) {  // nothing said yet: only the widget's own words change; the first message carries it
+      loadWords(wanted).then(relabel, function () { showError(word("error_network")); });
+      return;
+    }
+    var title = ui.other.textContent;
+    deliver({payload: SWITCH.replace("%s", wanted), title: title}, title, false);
+  }
+
   function startOver() {
     forgetConversation();
     showError("");
@@ -506,6 +553,7 @@
   }
 
   function deliver(body, shown, typed) {
+    body.language = language;  // where the parent is now; the reply says where the conversation went
     state.busy = true;
     showError("");
     var parked = Array.prototype.slice.call(ui.log.querySelectorAll(".iepn-choices"));
@@ -550,6 +598,7 @@
       var first = render(data.messages, pending);
       if (typeof data.next === "number") { state.next = Math.max(state.next, data.next); }
       reveal(first);
+      followLanguage(data.language);
     }, function () {
       if (generation === state.generation) { failed(""); }
     }).then(function () {
@@ -608,6 +657,8 @@
 
   function start() {
     state.token = readStored("local", TOKEN_KEY);
+    var kept = readStored("session", LANGUAGE_KEY);  // a reload keeps the language the parent was in
+    if (kept === "en" || kept === "es") { language = kept; }
     var styles = loadStyles();
     var strings = request("GET", "/strings").then(function (result) {
       if (!result.ok || !result.data.strings) { throw new Error(String(result.status)); }
