@@ -96,3 +96,10 @@ def real_scores(gold: list[dict], answers: dict[str, dict]) -> RealScores:
     return RealScores(len(gold), top1 / n, top3 / n, agreed / max(rated, 1), rated,
                       {s: (right[s], seen[s]) for s in sorted(seen, key=lambda s: (-seen[s], s))},
                       [(a, b, c) for (a, b), c in confused.most_common()])
+
+
+def primary_f1(gold: list[dict], answers: dict[str, dict]) -> float:
+    """Macro F1 of the first situation over labelled stories: each situation's precision and recall as the answer."""
+    primaries = [item["primary"] for item in gold]
+    firsts = [(answers[item["id"]]["situations"] or [{"id": ""}])[0]["id"] for item in gold]
+    return intent_scores(primaries, firsts)[1]
