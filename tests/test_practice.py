@@ -81,6 +81,19 @@ def test_the_parent_answers_from_the_facts(scenario):
     assert ask(scenario, "What is the weather like?") is None
 
 
+def test_a_spanish_speaking_parent_answers_a_question_asked_in_spanish_with_or_without_accents(knowledge):
+    data = yaml.safe_load(yaml.safe_dump(CASE))
+    data["tags"]["language"] = "es"
+    data["facts"] = [{"ask": ["años", "grado", "age"], "answer": "Tiene 7 años, está en segundo."},
+                     {"ask": ["escrito", "carta", "writing"], "answer": "Lo pedí por correo en marzo."}]
+    scenario = parse_scenario(data, "pwn_phone_refusal.yml", knowledge)
+    assert ask(scenario, "¿Cuántos años tiene?").answer == "Tiene 7 años, está en segundo."
+    assert ask(scenario, "cuantos anos tiene la nina").answer == "Tiene 7 años, está en segundo."
+    assert ask(scenario, "¿Lo pidió por escrito?").answer == "Lo pedí por correo en marzo."
+    assert ask(scenario, "Did you ask in writing?").answer == "Lo pedí por correo en marzo."  # an English question too
+    assert ask(scenario, "¿Qué tiempo hace?") is None
+
+
 def test_results_are_stored_per_volunteer_and_reported(tmp_path, scenario, knowledge):
     store = TrainingStore(training_engine(f"sqlite:///{tmp_path / 'training.db'}"))
     good = read_answer({"situations": ["evaluation_denied", "evaluation_request"],

@@ -1,4 +1,5 @@
-"""The scenario library: every file valid, at least two per situation, and bad files named clearly."""
+"""The scenario library: every file valid, at least two per situation and one with a Spanish-speaking parent, and bad
+files named clearly."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.training.scenarios import SCENARIOS_DIR, ScenarioError, load_scenarios, pick, read_scenario
+from bot.training.scenarios import (SCENARIOS_DIR, SPANISH, ScenarioError, load_scenarios, parse_scenario, pick,
+                                    read_scenario)
+from bot.understanding.language import evidence
 from tests.scenario_samples import STORIES
 
 GOOD = {**STORIES["reading_stalled"], "id": "sample_case"}
@@ -32,8 +35,37 @@ def test_the_library_is_valid_with_at_least_two_scenarios_per_situation(knowledg
         count = sum(1 for s in scenarios if s.key.situations[0] == situation)
         assert count >= 2, f"{situation} has {count} scenarios as the main situation"
     assert len({s.id for s in scenarios}) == len(scenarios)
-    assert {s.language for s in scenarios} >= {"en", "es-en"}
+    assert {s.language for s in scenarios} >= {"en", "es", "es-en"}
     assert len({s.voice for s in scenarios}) >= 4
+
+
+def test_every_situation_has_a_spanish_speaking_parents_scenario(knowledge):
+    """Volunteers answer Spanish-speaking parents too: each situation has at least one scenario, as its main
+    situation, whose parent writes Spanish ("es") or Spanglish ("es-en"), and both kinds are in the library."""
+    scenarios = load_scenarios(knowledge)
+    spanish = [s for s in scenarios if s.language in SPANISH]
+    for situation in knowledge.situations:
+        found = [s.id for s in spanish if s.key.situations[0] == situation]
+        assert found, f"{situation} has no scenario with a Spanish-speaking parent (tags.language es or es-en)"
+    assert {s.language for s in spanish} == set(SPANISH)
+    assert all(s.parent_language == "es" for s in spanish)
+
+
+def test_a_spanish_speaking_parent_writes_spanish_and_the_volunteer_reads_english(knowledge):
+    """The parent's opening never reads as English, so the assistant answers it in Spanish (a Spanglish opening
+    may read as either); the title, persona, key and mistakes are for the volunteer and never read as Spanish."""
+    for s in (s for s in load_scenarios(knowledge) if s.language in SPANISH):
+        assert evidence(s.opening) == "es" or (s.language == "es-en" and evidence(s.opening) is None), s.id
+        for words in (s.title, s.who, s.key.why, *s.mistakes):
+            assert evidence(words) != "es", f"{s.id}: volunteer text in Spanish: {words}"
+
+
+@pytest.mark.parametrize("language,parent", [("es", "es"), ("es-en", "es"), ("en", "en"), ("limited-english", "en")])
+def test_the_assistant_answers_in_the_parents_language(knowledge, language, parent):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    data["tags"]["language"] = language
+    scenario = parse_scenario(data, "sample_case.yml", knowledge)
+    assert scenario.parent_language == parent and language in scenario.tags
 
 
 def test_a_good_file_loads(tmp_path, knowledge):

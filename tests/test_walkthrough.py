@@ -1,6 +1,7 @@
 """A scenario's annotated walkthrough: the assistant's own replies, each with why it was given."""
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from bot.guidance.conversation import Conversation, State
@@ -39,3 +40,47 @@ def test_the_walkthrough_is_the_conversation_with_its_reasons(nlu, knowledge):
     html = to_html(walkthrough, knowledge)
     assert "Suspended &lt;again&gt;" in html and "<again>" not in html
     assert right.citation in html and 'lang="en"' in html
+
+
+SPANISH_CASE = {
+    "id": "reportes_iguales", "title": "Same number on two reports", "difficulty": "easy",
+    "tags": {"topics": ["reading"], "language": "es", "risk": "low"},
+    "persona": {"who": "A mother of a 4th grader with dyslexia", "voice": "texting"},
+    "opening": "mi hijo tiene IEP y en los dos reportes de progreso sale lo mismo, no avanza en lectura",
+    "facts": [{"ask": ["grado", "grade"], "answer": "Cuarto grado."}],
+    "key": {"situations": ["stalled_progress"], "rights": ["iep_review_revision"], "letter": "meeting_request",
+            "advocate": {"level": "recommended", "signs": ["flat_progress"]},
+            "why": "Two flat reports in a row."},
+    "mistakes": ["Telling her to wait for the annual review."],
+}
+
+
+def _parse(text: str, language: str | None) -> dict:
+    """A parse as the trained model gives it, for one situation: a walkthrough needs no model to be checked."""
+    triage = {"text": text, "situations": [{"id": "stalled_progress", "confidence": 0.9}],
+              "applies": ["stalled_progress"], **({"language": language} if language else {})}
+    return {"text": text, "intent": {"name": "stalled_progress", "confidence": 0.9}, "triage": triage}
+
+
+@pytest.mark.parametrize("language,heard,spoken", [
+    ("es", "es", "es"),
+    ("es-en", None, "es"),  # Spanglish the message alone cannot place: the parent's Spanish holds
+    ("en", None, "en"),
+])
+def test_the_assistant_speaks_the_parents_language_and_the_notes_the_volunteers(knowledge, language, heard, spoken):
+    data = yaml.safe_load(yaml.safe_dump(SPANISH_CASE))
+    data["tags"]["language"] = language
+    scenario = parse_scenario(data, "reportes_iguales.yml", knowledge)
+    parse = _parse(scenario.opening, heard)
+    walkthrough = walk(scenario, parse, knowledge)  # an English-speaking volunteer's walkthrough
+    said = Conversation(knowledge).triage(parse["triage"], "stalled_progress", State(language=spoken))
+    assert [s.text for s in walkthrough.steps[1:]] == [r.text for r in said.replies]
+    assert walkthrough.steps[1].text == knowledge.situations["stalled_progress"].reflection.get(spoken)
+    assert all(step.language == spoken for step in walkthrough.steps)
+    rights_step = next(s for s in walkthrough.steps if s.text.startswith(knowledge.message("rights_intro", spoken)))
+    right = knowledge.rights["iep_review_revision"]
+    # The notes are in the volunteer's English, whatever language the parent reads.
+    assert f"{right.name.get('en')}: {right.citation}." in "\n".join(rights_step.why)
+    assert any(step.why and "flat_progress" in " ".join(step.why) for step in walkthrough.steps)
+    assert knowledge.situations["stalled_progress"].title.get("en") in walkthrough.key_lines
+    assert knowledge.levels["recommended"].get("en") in walkthrough.key_lines

@@ -6,6 +6,7 @@ Plain Python, so the terminal (`iep-navigator practice`) and the /training page 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -73,11 +74,13 @@ def read_answer(raw: Mapping[str, object], knowledge: Knowledge) -> Answer:
 
 
 def ask(scenario: Scenario, question: str) -> Fact | None:
-    """The fact the parent would share in answer to `question`: the one whose words it uses most."""
-    words = set(_WORD.findall(question.lower()))
+    """The fact the parent would share in answer to `question`: the one whose words it uses most. Accents do not
+    count, so a volunteer asking a Spanish-speaking parent "cuantos anos tiene" matches a cue written "años"."""
+    words = set(_WORD.findall(_plain(question)))
     best, best_hits = None, 0
     for fact in scenario.facts:
-        hits = sum(1 for cue in fact.ask if any(w == cue or (len(cue) >= 4 and w.startswith(cue)) for w in words))
+        cues = [_plain(cue) for cue in fact.ask]
+        hits = sum(1 for cue in cues if any(w == cue or (len(cue) >= 4 and w.startswith(cue)) for w in words))
         if hits > best_hits:
             best, best_hits = fact, hits
     return best
@@ -127,6 +130,11 @@ def score(scenario: Scenario, answer: Answer, knowledge: Knowledge, language: st
     parts = {"situations": situations, "rights": rights, "letter": letter, "advocate": advocate}
     total = round(100 * sum(parts.values()) / len(parts))
     return Score(parts, total, (say("practice_total", score=total), *lines))
+
+
+def _plain(text: str) -> str:
+    """Lower case with the accents taken off: how many people type Spanish."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
 
 
 def _ids(raw: object) -> tuple[str, ...]:

@@ -17,7 +17,8 @@ from bot.knowledge import Knowledge
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "data" / "scenarios"
 DIFFICULTIES = ("easy", "medium", "hard")
-LANGUAGES = ("en", "es-en", "limited-english")
+LANGUAGES = ("en", "es", "es-en", "limited-english")  # the parent's: English, Spanish, Spanglish, English learner
+SPANISH = ("es", "es-en")  # a Spanish-speaking parent: the assistant answers in Spanish
 RISKS = ("low", "medium", "high")
 VOICES = ("texting", "formal", "upset", "unsure", "limited-english", "mixed-language")
 _ID = re.compile(r"[a-z0-9_]{3,80}")
@@ -63,6 +64,12 @@ class Scenario:
     key: Key
     mistakes: tuple[str, ...]
     path: str
+
+    @property
+    def parent_language(self) -> str:
+        """The language the assistant answers this parent in ("es" for Spanish and Spanglish, else "en"); the
+        title, persona, key and mistakes stay in the volunteer's language."""
+        return "es" if self.language in SPANISH else "en"
 
     @property
     def tags(self) -> tuple[str, ...]:

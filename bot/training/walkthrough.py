@@ -3,7 +3,8 @@ with why it was given (the situation and its confidence, each right with its cit
 signs), then the key a volunteer should see. Exported as Markdown or HTML.
 
 The replies come from bot/guidance/conversation.py, the same code the Rasa actions call, fed by the trained
-model's parse: a walkthrough says exactly what a parent would be told.
+model's parse: a walkthrough says exactly what a parent would be told, in the parent's language (Spanish for a
+Spanish or Spanglish scenario), while the annotations and the key are in the volunteer's.
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class Step:
     speaker: str  # "parent" or "assistant"
     text: str
     buttons: tuple[str, ...] = ()
-    why: tuple[str, ...] = field(default=())  # the annotations: why this reply was given
+    why: tuple[str, ...] = field(default=())  # the annotations: why this reply was given, in the volunteer's language
+    language: str = "en"  # the language of `text` and `buttons`: the parent's (Spanish for Spanglish too)
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,15 @@ class Walkthrough:
 
 
 def walk(scenario: Scenario, parse: Mapping[str, Any], knowledge: Knowledge, language: str = "en") -> Walkthrough:
+    """`language` is the volunteer's: the annotations and the key. The assistant answers in the parent's language,
+    as it would in a conversation that started in it (a Spanish-speaking parent's: Spanish)."""
     k = knowledge
     confidence = {s["id"]: s["confidence"] for s in report(scenario.id, parse, k)["situations"]}
     text = (parse.get("triage") or {}).get("text") or scenario.opening
     intent = (parse.get("intent") or {}).get("name") or ""
-    turn = Conversation(k).triage(parse.get("triage") or {}, intent, State(language=language))  # as the action does
+    turn = Conversation(k).triage(parse.get("triage") or {}, intent,  # as the action does
+                                  State(language=scenario.parent_language))
+    spoken = turn.state.language  # the replies' language: the parent's, unless this message clearly is the other
     applies = list(turn.state.situations)
     advocate = judge(text, applies, k, language)
     say = lambda message, **values: k.message(message, language, **values)  # noqa: E731 - local shorthand
@@ -64,17 +70,17 @@ def walk(scenario: Scenario, parse: Mapping[str, Any], knowledge: Knowledge, lan
     why_next = (say("walk_letters", letters=", ".join(letters)) if letters else "",
                 say("walk_advocate", level=k.levels[advocate.level].get(language), signs=signs))
 
-    steps = [Step("parent", scenario.opening)]
+    steps = [Step("parent", scenario.opening, language=scenario.parent_language)]
     for reply in turn.replies:
-        if reply.text.startswith(k.message("rights_intro", language)):
+        if reply.text.startswith(k.message("rights_intro", spoken)):
             why = why_rights
-        elif reply.text.startswith(k.message("next_step_intro", language)):
+        elif reply.text.startswith(k.message("next_step_intro", spoken)):
             why = tuple(line for line in why_next if line)
         elif not any(step.speaker == "assistant" and step.why for step in steps) and applies:
             why = why_situations  # the first reply reflects the situations found
         else:
             why = ()
-        steps.append(Step("assistant", reply.text, tuple(b.title for b in reply.buttons), why))
+        steps.append(Step("assistant", reply.text, tuple(b.title for b in reply.buttons), why, spoken))
     return Walkthrough(scenario, tuple(steps), _key_lines(scenario, k, language))
 
 
