@@ -29,6 +29,22 @@ FOLLOW_UPS = (
     "should I get an advocate?",
 )
 CLOSINGS = ("thank you", "thanks so much, this helps", "ok thank you", "thank you, that is really helpful")
+# What a Spanish-speaking parent types after the story (the scenarios tagged es or es-en): our own words.
+SPANISH_FOLLOW_UPS = (
+    "me puede ayudar a escribir una carta a la escuela",
+    "si",
+    "cuales son mis derechos",
+    "que hago ahora",
+    "eso se puede hacer?",
+    "no",
+    "cuanto tiempo tienen para contestarme",
+    "ok",
+    "puedo llevar a alguien a la junta?",
+    "que significa eso",
+    "no se",
+    "necesito un defensor?",
+)
+SPANISH_CLOSINGS = ("gracias", "muchas gracias, me ayudo mucho", "ok gracias", "gracias, eso me sirve")
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,7 @@ class Scenario:
     id: str
     opening: str
     answers: tuple[str, ...]
+    spanish: bool = False  # a Spanish-speaking parent (tags.language es or es-en): follow-ups in Spanish too
 
 
 def load_scenarios(folder: Path = SCENARIOS) -> list[Scenario]:
@@ -43,7 +60,9 @@ def load_scenarios(folder: Path = SCENARIOS) -> list[Scenario]:
     for path in sorted(folder.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         answers = tuple(str(fact["answer"]).strip() for fact in data.get("facts") or () if fact.get("answer"))
-        scenarios.append(Scenario(str(data.get("id", path.stem)), " ".join(str(data["opening"]).split()), answers))
+        spanish = str((data.get("tags") or {}).get("language", "")).startswith("es")
+        scenarios.append(Scenario(str(data.get("id", path.stem)), " ".join(str(data["opening"]).split()), answers,
+                                  spanish))
     if not scenarios:
         raise RuntimeError(f"no scenarios in {folder}")
     return scenarios
@@ -60,10 +79,18 @@ def conversation_scripts(scenarios: list[Scenario], count: int, turns: int, seed
 def _script(scenario: Scenario, turns: int, rng: random.Random) -> list[str]:
     middle_count = turns - 2
     answers = rng.sample(scenario.answers, min(len(scenario.answers), 3, middle_count))
-    fillers = [rng.choice(FOLLOW_UPS) for _ in range(middle_count - len(answers))]
+    follow_ups, closings = (SPANISH_FOLLOW_UPS, SPANISH_CLOSINGS) if scenario.spanish else (FOLLOW_UPS, CLOSINGS)
+    fillers = [rng.choice(follow_ups) for _ in range(middle_count - len(answers))]
     middle = answers + fillers
     rng.shuffle(middle)
-    return [scenario.opening, *middle, rng.choice(CLOSINGS)]
+    return [scenario.opening, *middle, rng.choice(closings)]
+
+
+def spanish_share(scenarios: list[Scenario], scripts: list[list[str]]) -> float:
+    """The share of the load's messages that Spanish-speaking parents send."""
+    openings = {s.opening for s in scenarios if s.spanish}
+    spanish = sum(len(script) for script in scripts if script[0] in openings)
+    return spanish / max(sum(len(script) for script in scripts), 1)
 
 
 def triage_items(scenarios: list[Scenario], count: int, seed: int) -> list[dict[str, object]]:

@@ -40,7 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
-from bench.conversations import Scenario, conversation_scripts, load_scenarios, triage_items
+from bench.conversations import Scenario, conversation_scripts, load_scenarios, spanish_share, triage_items
 from bench.load import (Client, OursClient, Run, StockClient, Summary, concurrent_round, merge, new_session,
                         sequential)
 from bench.procs import cpu_seconds, pss_mb, rss_mb, run_timed
@@ -336,9 +336,10 @@ def run(options: Options) -> int:
     ours_env = {**env, **options.env}
     scenarios = load_scenarios()
     scripts = conversation_scripts(scenarios, options.conversations, options.turns, options.seed)
+    share = spanish_share(scenarios, scripts)
     work = Path(tempfile.mkdtemp(prefix="iep-bench-"))
-    print(f"Working in {work} ({options.conversations} conversations x {options.turns} turns, seed {options.seed})",
-          flush=True)
+    print(f"Working in {work} ({options.conversations} conversations x {options.turns} turns, seed {options.seed}; "
+          f"{share:.0%} of the messages from Spanish-speaking parents)", flush=True)
     succeeded = False
     try:
         print("Training..." if not options.skip_training else "Making the stock assistant (rasa init)...", flush=True)
@@ -371,6 +372,7 @@ def run(options: Options) -> int:
                     [[r.measure, r.ours, r.stock, r.ratio, r.target, r.verdict] for r in report_rows]))
         path = write_report({
             "when": datetime.now().isoformat(timespec="seconds"), "git": git_state(), "cpus": os.cpu_count(),
+            "spanish_share": round(share, 3),
             "wall_s": round(wall, 1), "options": asdict(options) | {"env": sorted(options.env)},
             "notes": {"throughput": "completed (2xx) turns / wall time of the round (aggregate: over the sum of "
                                     "wall times); ok_throughput counts only turns with a non-empty answer",

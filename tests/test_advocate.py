@@ -170,3 +170,91 @@ def test_the_verdict_explains_advocates_and_where_to_find_one_without_names_or_n
     assert replies[-1].buttons[0].payload == '/make_letter{"letter": "advocate_attendance_notice"}'
     calm = flow.verdict(flow.judgement(["x"], ["evaluation_request"], {}, "en"), "en")
     assert calm[0].text.startswith(knowledge.levels["not_needed_yet"].get()) and "copaa.org" in calm[-1].text
+
+
+# Spanish: a parent's story in Spanish (with or without accents, with English nouns mixed in) fires the same signs,
+# and its look-alikes do not. The patterns are not accent-folded, so both spellings are tested.
+@pytest.mark.parametrize("situation,text,sign", [
+    ("stalled_progress", "Mi hijo no ha avanzado en lectura en dos reportes de progreso.", "flat_progress"),
+    ("stalled_progress", "En los ultimos tres informes de progreso dice lo mismo.", "flat_progress"),
+    ("stalled_progress", "no ha mejorado nada en todo el año escolar", "flat_progress"),
+    ("stalled_progress", "Desde el ano pasado sigue igual en matemáticas.", "flat_progress"),
+    ("stalled_progress", "los últimos 2 progress reports dicen making progress y nada más", "flat_progress"),
+    ("stalled_progress", "Le pusieron las mismas metas del año pasado.", "flat_progress"),
+    ("evaluation_denied", "Pedí que evaluaran a mi hija y la directora me dijo que no de palabra.",
+     "evaluation_denied_unwritten"),
+    ("evaluation_denied", "Me dijeron que no. Nada por escrito.", "evaluation_denied_unwritten"),
+    ("evaluation_denied", "la escuela no quiere hacerle las pruebas, dicen que hay que esperar",
+     "evaluation_denied_unwritten"),
+    ("evaluation_denied", "Nunca recibí la PWN y me dijeron que no califica.", "evaluation_denied_unwritten"),
+    ("services_not_delivered", "Le mandé un correo a la maestra en octubre y todavía no le dan la terapia del habla.",
+     "services_repeatedly_missed"),
+    ("services_not_delivered", "ya les dije tres veces y siguen sin darle el speech", "services_repeatedly_missed"),
+    ("services_not_delivered", "Llamé a la escuela y ya van tres semanas sin la aide.", "services_repeatedly_missed"),
+    ("behavior_discipline", "Lo suspendieron más de 10 días.", "repeated_suspensions"),
+    ("behavior_discipline", "lo suspendieron mas de diez dias", "repeated_suspensions"),
+    ("behavior_discipline", "Lo han suspendido tres veces desde enero.", "repeated_suspensions"),
+    ("behavior_discipline", "Ahora hablan de expulsión.", "repeated_suspensions"),
+    ("behavior_discipline", "lo quieren mandar a una escuela alternativa por 45 dias", "repeated_suspensions"),
+    ("behavior_discipline", "Casi todos los días me llaman para que lo recoja.", "repeated_suspensions"),
+    ("behavior_discipline", "Es la tercera suspensión este año.", "repeated_suspensions"),
+    ("placement_change", "La pasaron a un salón especial sin preguntarme.", "placement_without_parent"),
+    ("placement_change", "Nadie me avisó, ya lo cambiaron de programa.", "placement_without_parent"),
+    ("placement_change", "No hubo ninguna reunion y me entere que lo movieron de clase.", "placement_without_parent"),
+    ("placement_change", "Lo cambiaron de escuela en contra de mi voluntad.", "placement_without_parent"),
+])
+def test_a_spanish_story_with_a_strong_sign_makes_an_advocate_recommended(knowledge, situation, text, sign):
+    result = judge(text, [situation], knowledge, "es")
+    assert sign in result.signs and result.level == "recommended"
+    assert knowledge.signs[sign].reason.get("es") in result.reasons
+
+
+@pytest.mark.parametrize("situation,text,sign", [
+    ("stalled_progress", "En el último reporte de progreso no avanzó en lectura.", "flat_progress"),  # one report
+    ("stalled_progress", "Está en tercer grado y el reporte dice que no avanza.", "flat_progress"),  # a grade
+    ("evaluation_denied", "La escuela dijo que no a la evaluación, pero me mandaron una carta explicando por qué.",
+     "evaluation_denied_unwritten"),
+    ("evaluation_denied", "Rechazaron la evaluación y recibí la notificación previa por escrito.",
+     "evaluation_denied_unwritten"),
+    ("services_not_delivered", "La terapia del habla se canceló el martes pasado.", "services_repeatedly_missed"),
+    ("services_not_delivered", "La maestra le preguntó a la directora y todavía no hay terapia.",
+     "services_repeatedly_missed"),  # someone else asked, not the parent
+    ("services_not_delivered", "Me llamo Ana y todavía no le dan la terapia.", "services_repeatedly_missed"),
+    ("behavior_discipline", "Lo suspendieron un día por una pelea.", "repeated_suspensions"),
+    ("behavior_discipline", "Hace 15 días lo suspendieron por primera vez.", "repeated_suspensions"),  # 15 days ago
+    ("placement_change", "La escuela quiere cambiarla a otro salón y me invitaron a una reunión para hablarlo.",
+     "placement_without_parent"),
+])
+def test_a_spanish_look_alike_is_not_the_sign(knowledge, situation, text, sign):
+    assert sign not in judge(text, [situation], knowledge, "es").signs
+
+
+def test_every_advocate_text_has_spanish_in_usted(knowledge):
+    texts = [t for t in knowledge.levels.values()] + list(knowledge.situation_reasons.values())
+    texts += list(knowledge.advocate_guide.values())
+    texts += [s.reason for s in knowledge.signs.values()] + [s.question for s in knowledge.signs.values() if s.question]
+    for text in texts:
+        spanish = text.get("es")
+        assert spanish and spanish != text.get(), text.get()
+        assert not re.search(r"\b(?:tú|tu|tus|te|ti|contigo)\b", spanish, re.I), spanish
+
+
+@pytest.mark.parametrize("sign,reply,expected", [
+    ("flat_progress", "un par de veces", True), ("flat_progress", "dos", True), ("flat_progress", "tres seguidos", True),
+    ("flat_progress", "una vez", False), ("flat_progress", "ninguno", False), ("flat_progress", "ni una", False),
+    ("flat_progress", "ningún reporte", False), ("repeated_suspensions", "cinco veces este año", True),
+    ("repeated_suspensions", "es la segunda vez", True), ("repeated_suspensions", "1", False),
+])
+def test_spanish_counts_are_read(knowledge, sign, reply, expected):
+    assert read_answer(knowledge.signs[sign], reply, knowledge, "es") == expected
+
+
+def test_the_spanish_verdict_keeps_the_directories_and_no_phone_numbers(knowledge):
+    flow = AdvocateFlow(knowledge)
+    judgement = flow.judgement(["Lo suspendieron más de 10 días."], ["behavior_discipline"], {}, "es")
+    assert judgement.level == "recommended"
+    text = " ".join(r.text for r in flow.verdict(judgement, "es"))
+    assert knowledge.levels["recommended"].get("es") in text
+    assert knowledge.signs["repeated_suspensions"].reason.get("es") in text
+    assert "parentcenterhub.org" in text and "copaa.org" in text
+    assert not re.search(r"\d{3}[-. )]\d{3}[-. ]\d{4}", text)

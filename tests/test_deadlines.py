@@ -23,6 +23,7 @@ from bot.cases.deadlines import (
     event_from_text,
     load_deadlines,
     problem_text,
+    start_stated,
 )
 from bot.guidance.readability import PARENT_LIMIT, grade
 from bot.knowledge.dates import add_calendar_days, add_school_days, format_date
@@ -277,6 +278,47 @@ def test_event_from_text(text, event):
     assert event_from_text(text) == event
 
 
+@pytest.mark.parametrize("text, event", [
+    ("firmé el consentimiento para la evaluación", "consent_signed"),
+    ("ya empezaron las pruebas", "consent_signed"),
+    ("entregué la forma de consentimiento el lunes", "consent_signed"),
+    ("pedí el expediente escolar de mi hijo", "records_requested"),
+    ("quiero ver su record", "records_requested"),
+    ("lo suspendieron por 12 días", "placement_change_decided"),
+    ("la expulsion de mi hija", "placement_change_decided"),
+    ("hicieron una reunión de manifestación", "placement_change_decided"),
+    ("pedí una reunión", "meeting_requested"),
+    ("quiero una junta del IEP", "meeting_requested"),
+    ("pedí el IEP meeting", "meeting_requested"),
+    ("la reunión sobre su expediente", None),  # two steps: ask instead of guessing
+    ("fui a la junta escolar del distrito", None),  # the school board, not an IEP meeting
+    ("hubo suspensión de clases por la nieve", None),  # the school closed, no discipline
+    ("hola", None),
+])
+def test_event_from_spanish_text(text, event):
+    assert event_from_text(text) == event
+
+
+@pytest.mark.parametrize("text, stated", [
+    ("la escuela recibió mi consentimiento el 4 de mayo", True),
+    ("entregué la forma el 4 de mayo", True),
+    ("pedí la evaluación el 4 de mayo", False),  # the day the parent asked, not the school's receipt of consent
+])
+def test_a_spanish_date_starts_the_evaluation_clock_only_from_the_schools_receipt(text, stated):
+    assert start_stated("consent_signed", text) is stated
+
+
+def test_every_text_has_spanish_with_the_same_fill_ins():
+    raw = yaml.safe_load(DEADLINES_FILE.read_text(encoding="utf-8"))
+    texts = [entry[name] for entry in raw["rules"].values() for name in entry
+             if isinstance(entry[name], dict) and "en" in entry[name]]
+    texts += list(raw["notes"].values()) + list(raw["problems"].values())
+    for text in texts:
+        assert text.get("es") and (text["es"] != text["en"] or text["en"] == "({citation})"), text["en"]
+        assert sorted(re.findall(r"\{\w+\}", text["es"])) == sorted(re.findall(r"\{\w+\}", text["en"])), text["es"]
+        assert not re.search(r"\b(?:tú|tu|tus|te|ti)\b", text["es"], re.I), text["es"]
+
+
 def test_check_start():
     assert check_start(TODAY + timedelta(days=1), TODAY) == "future"
     assert check_start(TODAY, TODAY) is None
@@ -288,7 +330,8 @@ def test_check_start():
 @pytest.mark.parametrize("problem", ["future", "too_old", "unknown_event", "no_date"])
 def test_problem_texts(problem):
     text = problem_text(problem)
-    assert text and problem_text(problem, "es") == text  # English until Spanish is written
+    assert text and problem_text(problem, "fr") == text  # English until a language is written
+    assert problem_text(problem, "es") not in ("", text) and problem_text(problem, "es-US") == problem_text(problem, "es")
     assert grade(text) <= PARENT_LIMIT
 
 
@@ -340,8 +383,18 @@ def test_describe_the_follow_up_has_no_citation():
 
 def test_describe_in_a_language_not_written_yet_is_all_english():
     d = only("consent_signed", date(2025, 12, 15))
-    assert describe(d, TODAY, "es") == describe(d, TODAY, "es-US") == describe(d, TODAY, "en")
-    assert "Friday, February 13, 2026" in describe(d, TODAY, "es")  # not a Spanish date in English words
+    assert describe(d, TODAY, "fr") == describe(d, TODAY, "fr-CA") == describe(d, TODAY, "en")
+    assert "Friday, February 13, 2026" in describe(d, TODAY, "fr")  # not a French date in English words
+
+
+def test_describe_in_spanish_writes_a_spanish_date_the_notes_and_the_citation():
+    d = only("consent_signed", date(2025, 12, 15), state="CA")
+    text = describe(d, TODAY, "es")
+    assert text == describe(d, TODAY, "es-US")
+    assert "viernes 13 de febrero de 2026" in text and "Friday" not in text
+    assert "Su estado puede fijar un plazo diferente." in text and text.endswith("(34 CFR 300.301(c))")
+    school_days = describe(only("placement_change_decided", TODAY), TODAY, "es")
+    assert "miércoles 9 de diciembre de 2026" in school_days and "calendario de su escuela" in school_days
 
 
 def _every_description():

@@ -300,3 +300,148 @@ def test_empty_and_emoji_only_messages_still_get_their_kind_reply(nlu, text):
 @pytest.mark.parametrize("text", ORDINARY[:5] + [LONG_STORY])
 def test_ordinary_messages_are_never_routed_to_crisis(nlu, text):
     assert nlu.parse(text)["intent"]["name"] != "crisis"
+
+
+# Spanish and Spanish-English, both sides of the line, with and without accents (the check folds them away).
+_ESCUELA = (
+    "Mi hija Valeria tiene 8 años y está en tercer grado en la escuela Lincoln. Tiene un IEP por dislexia y "
+    "déficit de atención. El IEP dice que debe recibir terapia del habla dos veces por semana y 30 minutos de "
+    "apoyo en lectura todos los días, pero desde octubre la maestra de recursos casi nunca la saca del salón. "
+    "Le mandé dos correos a la coordinadora del caso y solo me contestó que están cortos de personal. En el "
+    "último reporte de progreso dice que va progresando, pero no tiene números y ella sigue sin poder leer "
+    "palabras cortas. En la casa la tarea nos toma horas y terminamos las dos llorando. Ella dice que es tonta "
+    "y que todos en su clase leen menos ella. La directora dijo que podemos hablar en la reunión anual de mayo. "
+    "Yo no quiero pelear con nadie, solo quiero que le den lo que dice su plan. "
+)
+
+
+def _larga(peligro: str, size: int = 3200) -> str:
+    """A long Spanish school story with one danger sentence near the end."""
+    return (_ESCUELA * 6)[:size] + " " + peligro + " Bueno, ¿qué debo pedir en la reunión?"
+
+
+SPANISH_CRISIS = [
+    # Suicide, said many ways.
+    "mi hijo dice que se va a matar",
+    "me voy a matar",
+    "mi hija se quiere quitar la vida",
+    "intentó quitarse la vida el año pasado",
+    "dice que quiere estar muerto",
+    "dice que todos estarían mejor sin él",
+    "mi nino no quiere vivir",
+    "no quiere despertarse nunca",
+    "ojala me muriera",
+    "tiene pensamientos suicidas",
+    "habla de matarse cuando tiene tarea",
+    "se quiere aventar de un puente",
+    "se tomó todas las pastillas de su mamá",
+    "escribió una carta de despedida",
+    "Mi hijo dise que se kiere morir",
+    "MI HIJA SE QUIERE MATAR",
+    # Self-harm.
+    "mi hija se corta",
+    "se cortó las venas",
+    "mi hijo se quiere hacer daño",
+    "se está lastimando y lo esconde",
+    "tiene cortadas en los brazos",
+    "encontré navajas en su cuarto",
+    "se quema con un encendedor",
+    "mi hija se hace daño a propósito",
+    # Adults hurting a child, at home or at school.
+    "la maestra le pegó",
+    "el maestro lo empujó contra la pared",
+    "la aide le pegó a mi hijo",
+    "le pega su papá cuando toma",
+    "le pega la maestra y él tiene miedo",
+    "fue abusada por su tío",
+    "el maestro abusó de ella",
+    "el chofer del bus la tocó de forma inapropiada",
+    "creo que hay abuso sexual",
+    "es un caso de abuso infantil",
+    # Neglect.
+    "lo dejan solo en la casa por dos días",
+    "lo dejaron solo todo el fin de semana",
+    "la dejan sola en casa sin comida",
+    # Violence at home.
+    "mi esposo me pega",
+    "me golpea mi esposo delante de los niños",
+    "mi esposo me amenazó con matarme",
+    "me amenazó de muerte",
+    "dice que me va a matar si lo dejo",
+    "tengo miedo de que me mate",
+    "mi hijo tiene miedo de su padrastro",
+    "mi pareja me ahorcó anoche",
+    "mi esposo nos amenaza con un cuchillo",
+    # A danger sentence at the end of a long Spanish school story.
+    _larga("Anoche me dijo que se quiere morir."),
+    _larga("La semana pasada su papá le pegó con el cinturón.", size=5200),
+    _larga("Ayer encontré cortadas en sus brazos.", size=9500),
+]
+
+SPANISH_ORDINARY = [
+    # Figures of speech.
+    "me muero de ganas de saber cuándo es la reunión",
+    "me voy a morir de la vergüenza en esa junta",
+    "me quiero morir de la vergüenza",
+    "esta escuela me mata",
+    "el papeleo del IEP me está matando",
+    "me muero de sueño después de esas juntas",
+    "es un abuso que no le den la terapia",
+    "la directora abusó de mi confianza",
+    "mi esposo me va a matar cuando vea la cuenta",
+    "la escuela tuvo una semana de prevención del suicidio",
+    # Words with another meaning: a call that cuts out, a haircut, a grito, a sticker, a threat of discipline.
+    "la llamada se cortó a la mitad de la reunión",
+    "se cortó el pelo muy corto",
+    "el maestro le pegó un grito",
+    "la maestra le pegó una calcomanía en la tarea",
+    "el director me amenazó con expulsarlo",
+    "como mamá, me lastima ver a mi hijo sufrir",
+    "le toca terapia los lunes",
+    "ya no quiere seguir en esa escuela",
+    # Restraint and seclusion at school: a school-rights matter.
+    "lo amarraron a la silla en el salón",
+    "lo sujetaron en el piso y llegó llorando",
+    "usaron restricción física y no me avisaron",
+    "lo encerraron en un cuarto de aislamiento",
+    # A child's behavior, children hurting children, accidents.
+    "se golpea la cabeza cuando se frustra",
+    "mi hijo le pega a su hermana cuando se enoja",
+    "un niño le pegó a mi hijo en el recreo",
+    "la maestra dice que mi hijo le pegó",
+    "se cortó jugando en el recreo y nadie me llamó",
+    "en la escuela lo dejan solo en el pasillo",
+    "mi hijo le tiene miedo a su maestro de matemáticas",
+    "ya no puedo más con esta escuela",
+    # A long Spanish story with no danger in it.
+    (_ESCUELA * 6)[:3200],
+]
+
+
+def test_the_spanish_lists_are_big_enough_to_mean_something():
+    assert len(SPANISH_CRISIS) >= 40 and len(SPANISH_ORDINARY) >= 30
+    assert len(set(SPANISH_CRISIS)) == len(SPANISH_CRISIS) and len(set(SPANISH_ORDINARY)) == len(SPANISH_ORDINARY)
+    assert all(len(text) > 3000 for text in SPANISH_CRISIS[-3:])
+
+
+@pytest.mark.parametrize("text", SPANISH_CRISIS, ids=lambda t: t[:50] if len(t) < 200 else f"long story ({len(t)} chars)")
+def test_spanish_danger_is_recognised(text):
+    assert DETECTOR.is_crisis(text), text
+
+
+@pytest.mark.parametrize("text", SPANISH_ORDINARY, ids=lambda t: t[:50] if len(t) < 200 else f"long story ({len(t)} chars)")
+def test_spanish_figures_of_speech_and_school_trouble_are_not_a_crisis(text):
+    assert DETECTOR.find(text) is None, DETECTOR.find(text)
+
+
+def test_spanish_is_read_with_and_without_accents():
+    for with_accents, without in [("mi hija se está cortando", "mi hija se esta cortando"),
+                                  ("se quiere hacer daño", "se quiere hacer dano"),
+                                  ("la maestra le pegó", "la maestra le pego"),
+                                  ("mi esposo me amenazó con matarme", "mi esposo me amenazo con matarme")]:
+        assert DETECTOR.is_crisis(with_accents) and DETECTOR.is_crisis(without)
+
+
+def test_a_spanish_figure_of_speech_does_not_hide_a_danger_elsewhere_in_the_message():
+    assert DETECTOR.is_crisis("Esta escuela me mata. Y anoche mi hijo me dijo que se quiere matar.")
+    assert DETECTOR.is_crisis("Me muero de ganas de que acabe el año, pero mi esposo me pega.")

@@ -47,3 +47,47 @@ def test_minutes_frequency_and_time_spans(finder):
 def test_empty_and_odd_text_does_not_crash(finder):
     assert finder.sentences("") == []
     assert finder.terms("🙂🙂🙂") == []
+
+
+# Spanish and Spanish-English: the same labels, with and without accents. Phrases are not accent-folded, so both
+# spellings are listed in terms.yml.
+def test_spanish_services_minutes_and_frequency(finder):
+    found = labels(finder, "Le dan terapia del habla 30 minutos dos veces por semana y terapia ocupacional una vez al mes.")
+    assert ("service", "terapia del habla") in found and ("service", "terapia ocupacional") in found
+    assert ("minutes", "30 minutos") in found
+    assert ("frequency", "dos veces por semana") in found and ("frequency", "una vez al mes") in found
+    found = labels(finder, "recibe el speech media hora diario, la consejeria 2 veces a la semana y la aide no vino")
+    assert {("service", "speech"), ("minutes", "media hora"), ("frequency", "diario"), ("service", "consejeria"),
+            ("frequency", "2 veces a la semana"), ("service", "aide")} <= found
+    found = labels(finder, "Necesita tecnología de asistencia, un asistente o una paraprofesional, y la T1 de Puerto Rico.")
+    assert {("service", "tecnología de asistencia"), ("service", "asistente"), ("service", "paraprofesional"),
+            ("service", "t1")} <= found
+
+
+def test_spanish_grades(finder):
+    found = labels(finder, "Está en tercer grado, su hermano en 3er grado y su prima en 5to. grado.")
+    assert {("grade", "tercer grado"), ("grade", "3er grado"), ("grade", "5to. grado")} <= found
+    found = labels(finder, "Va al kinder, el otro al kínder y el mayor pasa a la secundaria; la niña está en tercero de primaria.")
+    assert {("grade", "kinder"), ("grade", "kínder"), ("grade", "secundaria"), ("grade", "tercero de primaria")} <= found
+    assert not any(label == "grade" for label, _ in labels(finder, "La reunión es el 3ro de marzo."))  # a date
+
+
+def test_spanish_school_roles(finder):
+    found = labels(finder, "La maestra, el maestro, la directora y la consejera dicen que sí; la psicologa no vino.")
+    assert {("school_role", "maestra"), ("school_role", "maestro"), ("school_role", "directora"),
+            ("school_role", "consejera"), ("school_role", "psicologa")} <= found
+    found = labels(finder, "Hablé con el case manager y con la coordinadora del caso y la psicóloga escolar.")
+    assert {("school_role", "case manager"), ("school_role", "coordinadora del caso"),
+            ("school_role", "psicóloga escolar")} <= found
+
+
+def test_spanish_time_spans(finder):
+    found = labels(finder, "No ha avanzado en dos semanas, en un mes, en 2 reportes de progreso, desde septiembre.")
+    assert {("time_span", "dos semanas"), ("time_span", "un mes"), ("time_span", "2 reportes de progreso"),
+            ("time_span", "desde septiembre")} <= found
+
+
+def test_the_spanish_word_para_is_not_a_paraprofessional(finder):
+    assert not any(label == "service" for label, _ in labels(finder, "Necesito ayuda para mi hijo, es para mañana."))
+    found = labels(finder, "His para is out again and para support was cut.")
+    assert ("service", "his para") in found and ("service", "para support") in found
