@@ -39,6 +39,7 @@ class Message:
 class Transcript:
     messages: list[Message]
     turns: Mapping[str, int]  # a parent's message_id -> index of the first message of that turn
+    language: str | None = None  # the conversation's language now: the last one a message set (None: never set)
 
     def since(self, message_id: str) -> list[Message]:
         """The turn that began with this message (shown or not, like a button with no title), and anything since."""
@@ -51,9 +52,11 @@ def read(events: Iterable[Mapping]) -> Transcript:
     shown: list[Message] = []
     turns: dict[str, int] = {}
     titles: dict[str, str] = {}  # payload -> title of the latest buttons offered
+    language = None
     for event in events:
         kind = event.get("event")
         if kind == "user":
+            language = _language_set(event) or language
             if event.get("message_id"):
                 turns[event["message_id"]] = len(shown)
             text = _parent_text(event, titles)
@@ -64,7 +67,15 @@ def read(events: Iterable[Mapping]) -> Transcript:
             if message:
                 titles = {b["payload"]: b["title"] for b in message.buttons} or titles
                 shown.append(message)
-    return Transcript(shown, turns)
+    return Transcript(shown, turns, language)
+
+
+def _language_set(event: Mapping) -> str | None:
+    """The language a parent's message set: its `language` entity, which fills the sticky slot (domain/core.yml)."""
+    for entity in (event.get("parse_data") or {}).get("entities") or ():
+        if entity.get("entity") == "language" and entity.get("value") in ("en", "es"):
+            return str(entity["value"])
+    return None
 
 
 def replies(sent: Iterable[Mapping]) -> list[Message]:

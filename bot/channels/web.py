@@ -45,7 +45,7 @@ from bot.serving.oversized import NO_STORE
 from bot.serving.store_guard import guard
 from bot.serving.tracker_store import ErasableSQLTrackerStore
 from bot.understanding.inputs import as_client_message
-from bot.understanding.language import LANGUAGES, language_after
+from bot.understanding.language import LANGUAGES
 from bot.understanding.safety import CrisisDetector
 
 logger = logging.getLogger(__name__)
@@ -142,8 +142,8 @@ class WebChannel(InputChannel):
             metadata = {"title": body["title"]} if body.get("title") else {}
             # The page's language (its button, data-language, or the API's `language`): where this message starts
             # from. Asking for a language or writing clearly in one moves it; the reply says where it ended.
-            chosen = body.get("language") or (language if language in LANGUAGES else "en")
-            metadata["language"] = chosen
+            if body.get("language"):
+                metadata["language"] = body["language"]
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(body["message"], collector, conversation_id,
@@ -161,7 +161,7 @@ class WebChannel(InputChannel):
                 turn = transcript.replies(collector.messages)
                 token = await self._after_deletion(request, conversation_id)
             return response.json({"token": token, "new_conversation": new, "next": len(said.messages),
-                                  "language": language_after(chosen, body["message"]),
+                                  "language": said.language or body.get("language") or "en",
                                   "messages": [m.as_json() for m in turn]}, headers=NO_STORE)
 
         @web.route("/messages", methods=["GET"])
