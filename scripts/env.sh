@@ -18,6 +18,8 @@ training_inputs() {
     echo config.yml; echo requirements.lock
     find domain data -path data/scenarios -prune -o -type f -name '*.yml' -print  # scenarios are not training data
     echo bot/serving/nlu_components.py; echo bot/understanding/classifier.py
+    echo bot/understanding/glosses.py; echo bot/understanding/data/glosses.yml  # glosses are trained in
+    echo bot/understanding/language.py  # when a message is glossed
   })
 }
 model_key() { hash_files $(training_inputs); }

@@ -31,9 +31,15 @@ def trained(tmp_path_factory) -> IntentModel:
     return IntentModel.load((folder / member.name).parent)
 
 
+def _as_read(model: IntentModel, whole: str, texts: list[str]) -> list[str]:
+    """The texts as the model reads them: glossed word by word when the whole message has Spanish in it."""
+    on = bool(model.glosser.table) and model.glosser.applies(whole)
+    return [model.glosser.gloss(t) if on else t for t in texts]
+
+
 def test_the_trained_model_gives_scikit_learns_probabilities(trained):
     ours = trained.probabilities(TEXTS)
-    theirs = trained.pipeline.predict_proba(TEXTS)
+    theirs = trained.pipeline.predict_proba([_as_read(trained, t, [t])[0] for t in TEXTS])
     assert np.allclose([[row[label] for label in trained.labels] for row in ours], theirs, rtol=0, atol=1e-12)
 
 
@@ -60,7 +66,18 @@ def test_joined_units_give_the_probabilities_of_the_joined_texts(trained):
         pieces = finder.sentences(story)
         units = [(i,) for i in range(len(pieces))] + [(i, i + 1) for i in range(len(pieces) - 1)]
         ours = trained.probabilities_of_joined(story, pieces, units)
-        plain = trained.probabilities([story, *(" ".join(pieces[i] for i in unit) for unit in units)])
+        plain = trained.pipeline.predict_proba(
+            _as_read(trained, story, [story, *(" ".join(pieces[i] for i in unit) for unit in units)]))
         assert len(ours) == len(plain) == 1 + len(units)
-        assert np.allclose([[row[label] for label in trained.labels] for row in ours],
-                           [[row[label] for label in trained.labels] for row in plain], rtol=0, atol=1e-12), story
+        assert np.allclose([[row[label] for label in trained.labels] for row in ours], plain, rtol=0, atol=1e-12), story
+
+
+def test_a_spanish_message_is_read_with_english_glosses_and_an_english_one_as_it_is(trained):
+    assert trained.glosser.table, "the trained model keeps its gloss table"
+    spanish = "la escuela no quiere evaluar a mi hijo"
+    assert trained.glosser.applies(spanish) and "school" in trained.glosser.gloss(spanish).split()
+    english = "My son is 8 and the school said no to testing"
+    assert not trained.glosser.applies(english)
+    # Word by word: glossing the pieces of a message and joining them is glossing the message.
+    a, b = "Mi hijo tiene autismo.", "La maestra no le da su terapia"
+    assert trained.glosser.gloss(f"{a} {b}") == f"{trained.glosser.gloss(a)} {trained.glosser.gloss(b)}"

@@ -3,12 +3,15 @@
 Chosen over DIET because it trains in seconds, gives the same model for the same data, reads typos
 through character n-grams, and scores the dozens of sentence windows of a long story in one call.
 Retrieval intents are learned at full depth ("general_info/what_is_iep") so the FAQ answer comes
-from the same model; `base_probabilities` folds them back into their intent.
+from the same model; `base_probabilities` folds them back into their intent. A message with Spanish in
+it is read with English glosses beside its Spanish words (bot/understanding/glosses.py), so Spanish
+stories share what the English ones taught.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Sequence
@@ -21,7 +24,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.extmath import softmax
 
+from bot.understanding.glosses import Glosser
+
 MODEL_FILE = "intent_model.joblib"
+GLOSS_FILE = "glosses.json"  # the gloss table the model was trained with: it reads messages with the same one
 
 
 def _pipeline(seed: int) -> Pipeline:
@@ -47,14 +53,18 @@ def intent_weights(labels: Sequence[str]) -> np.ndarray:
 @dataclass
 class IntentModel:
     pipeline: Pipeline
+    glosser: Glosser = field(default_factory=Glosser)  # empty: a model trained without glosses reads without them
 
     @classmethod
-    def train(cls, texts: Sequence[str], labels: Sequence[str], seed: int = 42) -> "IntentModel":
+    def train(cls, texts: Sequence[str], labels: Sequence[str], seed: int = 42,
+              glosser: Glosser | None = None) -> "IntentModel":
         if len(set(labels)) < 2:
             raise ValueError("the intent model needs examples of at least two intents")
+        glosser = Glosser.from_file() if glosser is None else glosser
         pipeline = _pipeline(seed)
-        pipeline.fit(list(texts), list(labels), classifier__sample_weight=intent_weights(labels))
-        return cls(pipeline)
+        pipeline.fit([_read(glosser, t) for t in texts], list(labels),
+                     classifier__sample_weight=intent_weights(labels))
+        return cls(pipeline, glosser)
 
     @property
     def labels(self) -> list[str]:
@@ -62,7 +72,8 @@ class IntentModel:
 
     def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Probability of each full label (retrieval intents at full depth) for each text."""
-        return self._probabilities(self.pipeline.named_steps["features"].transform(list(texts)))
+        read = [_read(self.glosser, t) for t in texts]
+        return self._probabilities(self.pipeline.named_steps["features"].transform(read))
 
     def probabilities_of_joined(self, whole: str, pieces: Sequence[str], units: Sequence[Sequence[int]]
                                 ) -> list[dict[str, float]]:
@@ -76,7 +87,10 @@ class IntentModel:
         The same numbers as scoring `[whole, *joined units]`, for less: each piece is read once instead of once
         per unit holding it (a long story's sentence pairs read every sentence twice more). Character n-grams
         stay inside a word and word tokens never cross a space, so a joined unit's counts are the sum of its
-        pieces' counts, plus, for words, the one pair that spans each join."""
+        pieces' counts, plus, for words, the one pair that spans each join. Glosses go word by word, decided
+        once for the whole message, so the same holds for a glossed message."""
+        if self.glosser.table and self.glosser.applies(whole):
+            whole, pieces = self.glosser.gloss(whole), [self.glosser.gloss(p) for p in pieces]
         texts = [whole, *(" ".join(pieces[i] for i in unit) for unit in units)]
         (_, words), (_, chars) = self._vectorizers
         if not isinstance(chars, TfidfVectorizer) or chars.analyzer != "char_wb" or words.analyzer != "word" \
@@ -144,10 +158,19 @@ class IntentModel:
 
     def save(self, directory: Path) -> None:
         joblib.dump(self.pipeline, Path(directory) / MODEL_FILE)
+        (Path(directory) / GLOSS_FILE).write_text(json.dumps(dict(self.glosser.table), ensure_ascii=False),
+                                                  encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> "IntentModel":
-        return cls(joblib.load(Path(directory) / MODEL_FILE))
+        glosses = Path(directory) / GLOSS_FILE
+        table = json.loads(glosses.read_text(encoding="utf-8")) if glosses.exists() else {}
+        return cls(joblib.load(Path(directory) / MODEL_FILE), Glosser(table))
+
+
+def _read(glosser: Glosser, text: str) -> str:
+    """A message as the model reads it: with glosses when it has Spanish in it."""
+    return glosser.gloss(text) if glosser.table and glosser.applies(text) else text
 
 
 def base_probabilities(full: dict[str, float]) -> dict[str, float]:
