@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 KNOWLEDGE_FILES = sorted((ROOT / "bot" / "knowledge").glob("*.yml"))
 # Said in the other language on purpose: how to switch to it, named in it.
 OTHER_LANGUAGE_ON_PURPOSE = {"sms_offer_other_language", "sms_offer_other_language_word", "web_other_language",
-                             "web_other_language_label", "button_english", "button_spanish"}
+                             "button_english", "button_spanish"}
 # Words that show an English sentence. Acronyms (IEP, PWN), names, numbers and URLs are fine in Spanish.
 ENGLISH_WORDS = frozenset("""the and you your is are was to of for with this that what please can will it
 have has not we our they from when how which would should""".split())

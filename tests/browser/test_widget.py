@@ -364,7 +364,7 @@ def test_the_open_panel_reflows_without_sideways_scrolling(stack, browser, saved
     no_horizontal_scroll(page)
     box = page.locator("#iepn-panel").bounding_box()
     assert box["width"] == pytest.approx(width, abs=1) and box["height"] == pytest.approx(height, abs=1)
-    for target in (".iepn-close", ".iepn-restart", ".iepn-send", ".iepn-input", ".iepn-download-pdf"):
+    for target in (".iepn-close", ".iepn-restart", ".iepn-language", ".iepn-send", ".iepn-input", ".iepn-download-pdf"):
         if page.locator(target).count():
             size = page.locator(target).bounding_box()
             assert size["width"] >= 44 and size["height"] >= 44, f"{target} is smaller than 44 px: {size}"
@@ -430,6 +430,33 @@ def test_when_the_server_cannot_be_reached_the_words_stay_in_the_box(stack, brow
     shown = wait_for_reply(page, 1)
     assert shown[1]["text"] == words and page.input_value("#iepn-input") == ""
     assert page.text_content("#iepn-error") == ""
+    context.close()
+
+
+def test_the_language_button_turns_the_widget_and_the_conversation_to_spanish_and_back(stack, browser):
+    from bot.knowledge import load_knowledge
+
+    k = load_knowledge()
+    context, page, problems = new_page(browser, 1280, 800)
+    page.goto(stack.site_url + "/")
+    widget_ready(page)
+    page.focus(".iepn-launcher")
+    page.keyboard.press("Enter")
+    assert page.text_content(".iepn-language").strip() == "Español"
+    page.click(".iepn-language")  # before a word is said: only the widget's own words change
+    page.wait_for_function("() => document.getElementById('iepn-root').getAttribute('lang') === 'es'")
+    assert page.text_content(".iepn-label").strip() == k.message("web_input_label", "es")
+    assert page.text_content(".iepn-msg-welcome").strip().endswith(k.message("web_welcome", "es").strip()[-20:])
+    assert page.text_content(".iepn-language").strip() == "English"
+    page.focus("#iepn-input")
+    shown = type_and_send(page, "hola")
+    assert k.message("greeting", "es") in " ".join(m["text"] for m in this_turn(shown))
+    page.click(".iepn-language")  # mid-conversation: the conversation says so, in English
+    page.wait_for_function("() => document.getElementById('iepn-root').getAttribute('lang') === 'en'")
+    page.wait_for_function("(t) => document.getElementById('iepn-log').textContent.includes(t)",
+                           arg=k.message("language_switched", "en"))
+    assert page.text_content(".iepn-label").strip() == k.message("web_input_label", "en")
+    assert not problems.seen, problems.seen
     context.close()
 
 

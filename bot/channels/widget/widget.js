@@ -195,8 +195,8 @@
     restart.textContent = word("new_chat");
     var close = el("button", "iepn-close", {type: "button", "aria-label": word("close")});
     close.appendChild(icon(["M6 6l12 12", "M18 6L6 18"], "iepn-icon iepn-close-icon"));
-    actions.appendChild(other);
     actions.appendChild(restart);
+    actions.appendChild(other);
     actions.appendChild(close);
     header.appendChild(heading);
     header.appendChild(actions);
@@ -243,7 +243,7 @@
     // Every label with its word, so a change of language relabels the widget in place.
     ui.labels = [[launcherText, "launcher"], [title, "title"], [subtitle, "subtitle"], [restart, "new_chat"],
                  [close, "close", "aria-label"], [label, "input_label"], [sendText, "send"], [hint, "input_hint"],
-                 [other, "other_language"], [other, "other_language_label", "aria-label"]];
+                 [other, "other_language"]];  // its own name, in its own language (lang below): no aria-label
     relabel();
     other.addEventListener("click", switchLanguage);
 
@@ -505,6 +505,10 @@
     ui.labels.forEach(function (item) {
       if (item[2]) { item[0].setAttribute(item[2], word(item[1])); } else { item[0].textContent = word(item[1]); }
     });
+    var welcome = ui.log.querySelector(".iepn-msg-welcome");
+    if (welcome) {
+      ui.log.replaceChild(messageNode({from: "bot", text: word("welcome"), buttons: [], letter: null}, true), welcome);
+    }
   }
 
   function loadWords(wanted) {
