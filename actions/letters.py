@@ -18,8 +18,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import CONVERSATION, _send, _state, say
 from actions.case import CASE_SERVICE
-from actions.services import (KNOWLEDGE, SERVICE, SETTINGS, address, case_key, language, stories,
-                              switched_language, today)
+from actions.services import (
+    KNOWLEDGE,
+    SERVICE,
+    SETTINGS,
+    address,
+    case_key,
+    language,
+    stories,
+    switched_language,
+    today,
+)
 from bot.cases.flow import CaseFlow
 from bot.guidance.replies import Reply
 from bot.knowledge.dates import parse_date

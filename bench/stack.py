@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from bench.conversations import Scenario, conversation_scripts, load_scenarios, spanish_share, triage_items
-from bench.load import (Client, OursClient, Run, StockClient, Summary, concurrent_round, merge, new_session,
-                        sequential)
+from bench.load import Client, OursClient, Run, StockClient, Summary, concurrent_round, merge, new_session, sequential
 from bench.procs import cpu_seconds, pss_mb, rss_mb, run_timed
 from bench.servers import close_ours, init_stock, ours_pids, start_ours, start_stock, train_ours
 from tests.stack import API_KEY, ROOT, VENV, Stack

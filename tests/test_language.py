@@ -103,8 +103,8 @@ def test_the_first_text_offers_spanish_as_choice_two(knowledge):
                            knowledge, "en", intro=True)
     assert [c[1] for c in one.choices] == ["/make_letter", '/switch_language{"language":"es"}']
     # With several, Spanish is offered by its word, so no number means two things.
-    many = sms_dialog.write([{"text": "x", "buttons": [{"title": "A", "payload": "/a"}, {"title": "B", "payload": "/b"}]}],
-                            knowledge, "en", intro=True)
+    two = [{"title": "A", "payload": "/a"}, {"title": "B", "payload": "/b"}]
+    many = sms_dialog.write([{"text": "x", "buttons": two}], knowledge, "en", intro=True)
     assert [c[1] for c in many.choices] == ["/a", "/b"] and "ESPAÑOL" in many.bodies[-1]
     later = sms_dialog.write([{"text": "x"}], knowledge, "en", intro=False)
     assert later.choices == [] and "español" not in later.bodies[-1]

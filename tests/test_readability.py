@@ -12,6 +12,7 @@ from bot.cases.deadlines import deadlines_for, describe, problem_text
 from bot.guidance.readability import PARENT_LIMIT, fernandez_huerta, grade, inflesz
 from bot.guidance.spanish_syllables import syllables
 from bot.knowledge import load_knowledge
+from tests.test_deadlines import DESCRIBED_CASES
 
 
 def _entries():
@@ -72,11 +73,8 @@ SPANISH_INFLESZ = 65.0  # median: "fairly easy" and up on the INFLESZ scale
 
 def _deadline_texts(language: str):
     """(where, text) of the deadline texts tests/test_deadlines.py grades in English: the descriptions of
-    the same cases, and the problem texts."""
-    cases = [("consent_signed", None, None), ("consent_signed", "PA", None), ("evaluation_requested", "MA", None),
-             ("records_requested", None, None), ("records_requested", None, date(2026, 3, 16)),
-             ("placement_change_decided", None, None), ("meeting_requested", "AZ", None), ("letter_sent", None, None)]
-    for event, state, meeting in cases:
+    the same cases (its DESCRIBED_CASES), and the problem texts."""
+    for event, state, meeting in DESCRIBED_CASES:
         for d in deadlines_for(event, date(2026, 3, 2), state=state, meeting=meeting):
             for today in (date(2026, 3, 2), date(2027, 1, 1)):
                 yield f"deadline {d.rule} {'passed' if d.passed(today) else 'open'}", describe(d, today, language)

@@ -43,9 +43,10 @@ _SCHOOL = (
 LONG_STORY = (_SCHOOL * 3)[:3200]  # a long, ordinary story: well past the 3000 characters parents paste
 
 
-def _long(danger: str, size: int = 3200) -> str:
+def _long(danger: str, size: int = 3200, story: str = _SCHOOL,
+          then: str = " Anyway, what should I ask for at the meeting?") -> str:
     """A long school story with one danger sentence near the end."""
-    return (_SCHOOL * 5)[:size] + " " + danger + " Anyway, what should I ask for at the meeting?"
+    return (story * (size // len(story) + 1))[:size] + " " + danger + then
 
 
 CRISIS = [
@@ -317,7 +318,7 @@ _ESCUELA = (
 
 def _larga(peligro: str, size: int = 3200) -> str:
     """A long Spanish school story with one danger sentence near the end."""
-    return (_ESCUELA * 6)[:size] + " " + peligro + " Bueno, ¿qué debo pedir en la reunión?"
+    return _long(peligro, size, _ESCUELA, " Bueno, ¿qué debo pedir en la reunión?")
 
 
 SPANISH_CRISIS = [
@@ -424,12 +425,16 @@ def test_the_spanish_lists_are_big_enough_to_mean_something():
     assert all(len(text) > 3000 for text in SPANISH_CRISIS[-3:])
 
 
-@pytest.mark.parametrize("text", SPANISH_CRISIS, ids=lambda t: t[:50] if len(t) < 200 else f"long story ({len(t)} chars)")
+def _id(text: str) -> str:
+    return text[:50] if len(text) < 200 else f"long story ({len(text)} chars)"
+
+
+@pytest.mark.parametrize("text", SPANISH_CRISIS, ids=_id)
 def test_spanish_danger_is_recognised(text):
     assert DETECTOR.is_crisis(text), text
 
 
-@pytest.mark.parametrize("text", SPANISH_ORDINARY, ids=lambda t: t[:50] if len(t) < 200 else f"long story ({len(t)} chars)")
+@pytest.mark.parametrize("text", SPANISH_ORDINARY, ids=_id)
 def test_spanish_figures_of_speech_and_school_trouble_are_not_a_crisis(text):
     assert DETECTOR.find(text) is None, DETECTOR.find(text)
 

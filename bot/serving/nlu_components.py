@@ -91,9 +91,9 @@ class SituationClassifier(GraphComponent, IntentClassifier):
             _annotate(message, found)
             chosen = _chosen_language(found, message.get(METADATA) or {}, message.get(TEXT) or "")
             if chosen:  # the `language` slot is filled from this entity (domain/core.yml): sticky otherwise
-                message.set(ENTITIES, message.get(ENTITIES, []) + [
-                    {"entity": "language", "value": chosen, "start": 0, "end": 0, "extractor": self.__class__.__name__}],
-                    add_to_output=True)
+                found_language = {"entity": "language", "value": chosen, "start": 0, "end": 0,
+                                  "extractor": self.__class__.__name__}
+                message.set(ENTITIES, message.get(ENTITIES, []) + [found_language], add_to_output=True)
         return messages
 
 
