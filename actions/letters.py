@@ -220,7 +220,7 @@ class ActionLetterInParts(Action):
         if stored is None:
             say(dispatcher, [Reply(KNOWLEDGE.message("letter_no_draft", lang))])
             return []
-        say(dispatcher, FLOW.parts(stored_as_rendered(stored).text, lang))
+        say(dispatcher, FLOW.parts(stored_as_rendered(stored), lang))
         return []
 
 

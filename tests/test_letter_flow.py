@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from bot.letters.bilingual import LetterSet, draft
 from bot.letters.details import details_from_story, read_answer
 from bot.letters.drafting import LetterWriter
 from bot.letters.flow import LetterFlow, Links, split_text
@@ -160,12 +161,42 @@ def test_delivery_on_the_web_carries_the_whole_letter_and_both_links(flow, knowl
     details = {"parent_name": "Ana Ruiz", "child_name": "Sam", "school": "Lincoln", "decision": "No testing."}
     letter = LetterWriter(knowledge).render(flow.request("pwn_request", details, "en", TODAY, 10))
     links = Links("https://x/letters/t/letter.docx", "https://x/letters/t/letter.pdf", date(2026, 12, 24))
-    web = flow.delivery(letter, links, "rest", "en")
-    assert web[1].custom["letter"]["text"] == letter.text
+    web = flow.delivery(LetterSet(letter), links, "rest", "en")
+    assert web[1].custom["letter"]["text"] == letter.text and web[1].custom["letter"]["copy"] is False
     assert links.docx in web[2].text and links.pdf in web[2].text and "Thursday, December 24, 2026" in web[2].text
-    sms = flow.delivery(letter, links, "twilio", "en")
+    sms = flow.delivery(LetterSet(letter), links, "twilio", "en")
     assert links.pdf in sms[0].text and letter.text not in sms[0].text and len(sms[0].text) < 320
     assert sms[1].buttons[0].payload == "/letter_in_parts"
+
+
+LINKS = Links("https://x/letters/t/letter.docx", "https://x/letters/t/letter.pdf", date(2026, 12, 24))
+
+
+def test_a_spanish_speaking_parent_gets_the_english_letter_then_the_spanish_copy_on_the_web(flow, knowledge):
+    details = {"parent_name": "Ana Ruiz", "child_name": "Sam", "school": "Lincoln", "decision": "No testing."}
+    letters = draft(LetterWriter(knowledge), flow.request("pwn_request", details, "es", TODAY, 10))
+    web = flow.delivery(letters, LINKS, "rest", "es")
+    assert web[0].text.startswith("Aquí está su carta en inglés")
+    school, copy = web[1].custom["letter"], web[2].custom["letter"]
+    assert school["text"] == letters.school.text and school["language"] == "en" and not school["copy"]
+    assert copy["text"] == letters.copy.text and copy["language"] == "es" and copy["copy"]
+    assert copy["text"].startswith("Traducción para usted: la carta que se envía a la escuela es la versión en inglés.")
+    assert school["docx"] == copy["docx"] == LINKS.docx and school["pdf"] == copy["pdf"] == LINKS.pdf
+    assert LINKS.pdf in web[3].text and "jueves 24 de diciembre de 2026" in web[3].text
+
+
+def test_a_spanish_speaking_parent_gets_the_link_by_sms_and_both_texts_in_parts(flow, knowledge):
+    details = {"parent_name": "Ana Ruiz", "child_name": "Sam", "school": "Lincoln", "decision": "No testing."}
+    letters = draft(LetterWriter(knowledge), flow.request("pwn_request", details, "es", TODAY, 10))
+    sms = flow.delivery(letters, LINKS, "twilio", "es")
+    assert LINKS.pdf in sms[0].text and "copia en español" in sms[0].text and letters.school.text not in sms[0].text
+    assert sms[1].buttons[0].payload == "/letter_in_parts"
+    parts = flow.parts(letters, "es")
+    assert parts[0].text.startswith(f"(1/{len(parts)}) Subject: ")
+    assert any(p.text.split(") ", 1)[1].startswith("Traducción para usted") for p in parts)
+    assert not any("\f" in p.text for p in parts)
+    said = " ".join(" ".join(p.text.split(") ", 1)[1].split()) for p in parts)
+    assert said == " ".join(" ".join(letter.text.split()) for letter in letters.letters)
 
 
 def test_after_the_letter_how_to_send_what_next_and_was_it_sent(flow):

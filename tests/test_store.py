@@ -96,6 +96,27 @@ def test_save_stores_exactly_what_was_generated(service, store, engine, request_
     assert sealer_of(engine).open_text(raw_text) == made.rendered.text
 
 
+def test_a_spanish_speaking_parents_letter_is_stored_and_served_with_both_texts(service, store, knowledge):
+    """The audit copy is both letters as generated; every download link serves the two of them in one file."""
+    import io
+
+    from docx import Document
+
+    request = LetterFlow(knowledge).request("meeting_request", meeting_details(), "es", NOW.date(), 10)
+    made = service.make(request, PHONE, NOW)
+    assert made.rendered.copy is not None and made.rendered.school.language == "en"
+    stored = store.get(made.stored.id)
+    assert stored.language == "es" and stored.text == made.rendered.text
+    assert made.rendered.school.text in stored.text and made.rendered.copy.text in stored.text
+    assert stored.text.index("Subject: ") < stored.text.index("Traducción para usted")
+    token = token_of(made)
+    text = service.file(token, "text", NOW)
+    assert text.status == "ok" and text.body.decode("utf-8") == made.rendered.text + "\n"
+    docx = service.file(token, "docx", NOW)
+    paragraphs = [p.text for p in Document(io.BytesIO(docx.body)).paragraphs]
+    assert paragraphs == [*made.rendered.school.paragraphs, *made.rendered.copy.paragraphs]
+
+
 def test_save_and_get_directly(store):
     details = {"parent_name": PARENT, "concern": "Línea uno\n\n— ümlaut, 中文, emoji-free"}
     saved = store.save(conversation_key="k" * 64, letter="follow_up", language="es", details=details,

@@ -18,6 +18,8 @@ class Letter:
     text: str
     docx: str
     pdf: str
+    language: str = "en"
+    copy: bool = False  # a parent's translation of the letter just before it (the English one is sent)
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def _bot_message(event: Mapping, index: int) -> Message | None:
     letter = None
     if isinstance(custom, Mapping) and isinstance(custom.get("letter"), Mapping):
         raw = custom["letter"]
-        letter = Letter(*(str(raw.get(k) or "") for k in ("subject", "text", "docx", "pdf")))
+        letter = Letter(*(str(raw.get(k) or "") for k in ("subject", "text", "docx", "pdf")),
+                        language=str(raw.get("language") or "en"), copy=bool(raw.get("copy")))
     text = event.get("text") or ""
     if not (text or buttons or letter):
         return None

@@ -18,6 +18,9 @@ from bot.knowledge import Knowledge
 from bot.knowledge.dates import format_date
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# Letters go to the school in English. A letter drafted in any other language is the parent's copy of it
+# (templates/letters/<language>/), which opens with a notice that it is a translation and the English is sent.
+SCHOOL_LANGUAGE = "en"
 LONG_TEXT_LIMIT = 6000  # a long story still fits; anything longer ends at its last whole paragraph or sentence
 SHORT_TEXT_LIMIT = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # not allowed in DOCX XML
@@ -53,14 +56,22 @@ class RenderedLetter:
     letter: str
     language: str
     subject: str
-    paragraphs: tuple[str, ...]  # the first is the subject line; lines inside a paragraph are kept
+    paragraphs: tuple[str, ...]  # paragraphs[lead] is the subject line; lines inside a paragraph are kept
     text: str = field(repr=False)  # what the parent pastes into an email
+    lead: int = 0  # paragraphs before the subject line: a parent's copy opens with its translation notice
 
     @classmethod
     def from_text(cls, letter: str, language: str, text: str) -> "RenderedLetter":
-        """Paragraphs and subject back from the text (the layout puts "Subject: ..." first)."""
+        """Paragraphs and subject back from the text (the layout puts "Subject: ..." first, after the notice
+        that opens a parent's copy)."""
         paragraphs = tuple(text.split("\n\n"))
-        return cls(letter, language, paragraphs[0].split(":", 1)[-1].strip(), paragraphs, text)
+        lead = lead_paragraphs(language)
+        return cls(letter, language, paragraphs[lead].split(":", 1)[-1].strip(), paragraphs, text, lead)
+
+
+def lead_paragraphs(language: str) -> int:
+    """How many paragraphs come before the subject line in a letter in `language`."""
+    return 0 if language == SCHOOL_LANGUAGE else 1
 
 
 def clean_value(value: object, long_text: bool = False) -> str:
@@ -111,7 +122,8 @@ def missing_details(letter: str, details: Mapping[str, str], knowledge: Knowledg
 
 
 class LetterWriter:
-    """Renders letters from the templates in `templates/letters/<language>/`."""
+    """Renders letters from the templates in `templates/letters/<language>/`: English for the school, and for a
+    parent who speaks another language, their copy (bot/letters/bilingual.py puts the two together)."""
 
     def __init__(self, knowledge: Knowledge, templates: Path = TEMPLATES):
         self.knowledge = knowledge
@@ -121,7 +133,8 @@ class LetterWriter:
                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, autoescape=False)
         self._env.filters["date"] = _date_filter
 
-    def render(self, request: LetterRequest) -> RenderedLetter:
+    def render(self, request: LetterRequest, language: str | None = None) -> RenderedLetter:
+        """The letter in `language` (by default the parent's, `request.language`)."""
         k = self.knowledge
         missing = missing_details(request.letter, request.details, k)
         if missing:
@@ -129,20 +142,19 @@ class LetterWriter:
         reason = request.details.get("meeting_reason") or ""
         if request.letter == "meeting_request" and reason not in k.reasons:
             raise LetterError(f"unknown meeting reason '{reason}'")
-        template = self._template(request)
-        context = self._context(request, reason)
-        return RenderedLetter.from_text(request.letter, request.language, _tidy(template.render(context)))
+        lang = language or request.language
+        template = self._template(request.letter, lang)
+        context = self._context(request, reason, lang)
+        return RenderedLetter.from_text(request.letter, lang, _tidy(template.render(context)))
 
-    def _template(self, request: LetterRequest):
-        for language in (request.language, "en"):
-            try:
-                return self._env.get_template(f"{language}/{request.letter}.txt.j2")
-            except TemplateNotFound:
-                continue
-        raise LetterError(f"no template for letter '{request.letter}'")
+    def _template(self, letter: str, language: str):
+        try:
+            return self._env.get_template(f"{language}/{letter}.txt.j2")
+        except TemplateNotFound:
+            raise LetterError(f"no {language} template for letter '{letter}'") from None
 
-    def _context(self, request: LetterRequest, reason: str) -> dict[str, object]:
-        k, lang = self.knowledge, request.language
+    def _context(self, request: LetterRequest, reason: str, lang: str) -> dict[str, object]:
+        k = self.knowledge
         letter = k.letters[request.letter]
         kinds = {key: f.kind for key, f in k.fields.items()}
         details = {key: clean_value(request.details.get(key), kinds[key] == "long_text") for key in k.fields}

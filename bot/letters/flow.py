@@ -11,8 +11,9 @@ from typing import Iterable, Mapping, Sequence
 from bot.guidance.replies import Button, Reply, letters_for
 from bot.knowledge import Knowledge
 from bot.knowledge.dates import add_school_days, format_date, is_school_day
+from bot.letters.bilingual import LetterSet
 from bot.letters.details import details_from_story, read_answer
-from bot.letters.drafting import LetterRequest, RenderedLetter, letter_fields, reason_for
+from bot.letters.drafting import SCHOOL_LANGUAGE, LetterRequest, letter_fields, reason_for
 
 SMS_CHANNELS = ("twilio", "sms")
 SMS_PART_CHARS = 1200  # Twilio joins up to 1,600 characters into one message; stay well under
@@ -155,23 +156,29 @@ class LetterFlow:
             respond_by = max(min(respond_by, before), today + timedelta(days=1))
         return LetterRequest(letter, clean, today, respond_by, language)
 
-    def delivery(self, letter: RenderedLetter, links: Links, channel: str, language: str) -> list[Reply]:
+    def delivery(self, letters: LetterSet, links: Links, channel: str, language: str) -> list[Reply]:
         k = self.knowledge
         expires = format_date(links.expires, language)
+        with_copy = "_with_copy" if letters.copy else ""
         if channel in SMS_CHANNELS:
-            return [Reply(k.message("letter_ready_sms", language, pdf=links.pdf, docx=links.docx, expires=expires)),
-                    Reply(k.message("letter_parts_offer", language),
+            return [Reply(k.message(f"letter_ready_sms{with_copy}", language, pdf=links.pdf, docx=links.docx,
+                                    expires=expires)),
+                    Reply(k.message(f"letter_parts_offer{with_copy}", language),
                           (Button(k.message("button_send_parts", language), "/letter_in_parts"),))]
         link_lines = [k.message("letter_links", language, expires=expires),
                       k.message("letter_link_line", language, label=k.message("format_docx", language), url=links.docx),
                       k.message("letter_link_line", language, label=k.message("format_pdf", language), url=links.pdf)]
-        # The letter travels whole, as one structured message: Rasa's text replies split at blank lines.
-        custom = {"letter": {"type": letter.letter, "subject": letter.subject, "text": letter.text,
-                             "docx": links.docx, "pdf": links.pdf}}
-        return [Reply(k.message("letter_ready", language)), Reply("", custom=custom), Reply("\n".join(link_lines))]
+        # Each letter travels whole, as one structured message: Rasa's text replies split at blank lines. The
+        # letter sent comes first; a parent's copy follows it, marked as the copy, with the same two files.
+        shown = [Reply("", custom={"letter": {"type": letter.letter, "subject": letter.subject, "text": letter.text,
+                                              "language": letter.language, "copy": letter.language != SCHOOL_LANGUAGE,
+                                              "docx": links.docx, "pdf": links.pdf}})
+                 for letter in letters.letters]
+        return [Reply(k.message(f"letter_ready{with_copy}", language)), *shown, Reply("\n".join(link_lines))]
 
-    def parts(self, text: str, language: str) -> list[Reply]:
-        chunks = split_text(text, SMS_PART_CHARS)
+    def parts(self, letters: LetterSet, language: str) -> list[Reply]:
+        """The text in SMS-sized parts, numbered through: the letter sent first, then the parent's copy."""
+        chunks = [chunk for letter in letters.letters for chunk in split_text(letter.text, SMS_PART_CHARS)]
         return [Reply(self.knowledge.message("letter_part", language, number=i, total=len(chunks), text=chunk))
                 for i, chunk in enumerate(chunks, start=1)]
 

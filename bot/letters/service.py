@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.knowledge import Knowledge
-from bot.letters.drafting import LetterRequest, LetterWriter, RenderedLetter
+from bot.letters.bilingual import LetterSet, draft
+from bot.letters.drafting import LetterRequest, LetterWriter
 from bot.letters.files import MEDIA_TYPES, SUFFIXES, LetterFiles
 from bot.letters.flow import Links
 from bot.letters.store import LetterStore, StoredLetter, conversation_key, make_engine
@@ -20,7 +21,7 @@ from bot.ops.settings import Settings
 @dataclass(frozen=True)
 class MadeLetter:
     stored: StoredLetter
-    rendered: RenderedLetter
+    rendered: LetterSet  # the letter sent, and the parent's copy when they speak Spanish
     links: Links
 
 
@@ -44,7 +45,7 @@ class LetterService:
         return conversation_key(conversation_id, self._secret) if conversation_id else None
 
     def make(self, request: LetterRequest, conversation_id: str | None, now: datetime) -> MadeLetter:
-        rendered = self.writer.render(request)
+        rendered = draft(self.writer, request)
         stored = self.store.save(conversation_key=self.key(conversation_id), letter=request.letter,
                                  language=request.language, details=request.details, text=rendered.text,
                                  letter_date=request.letter_date, respond_by=request.respond_by, now=now)
@@ -65,6 +66,7 @@ class LetterService:
         return LetterFile("ok", self.files.render(letter, fmt, author), MEDIA_TYPES[fmt], filename)
 
 
-def stored_as_rendered(stored: StoredLetter) -> RenderedLetter:
-    """The files come from the stored text itself, so a download always matches what the parent was shown."""
-    return RenderedLetter.from_text(stored.letter, stored.language, stored.text)
+def stored_as_rendered(stored: StoredLetter) -> LetterSet:
+    """The files come from the stored text itself (both letters, as generated), so a download always matches
+    what the parent was shown."""
+    return LetterSet.from_text(stored.letter, stored.language, stored.text)

@@ -334,9 +334,11 @@
 
   function letterNode(letter) {
     var headingId = newId("letter");
-    var section = el("section", "iepn-letter", {"aria-labelledby": headingId});
+    // A parent's Spanish copy follows the English letter the school gets: its own heading and language.
+    var section = el("section", "iepn-letter" + (letter.copy ? " iepn-letter-copy" : ""),
+                     {"aria-labelledby": headingId, lang: letter.language || "en"});
     var heading = el("h3", "iepn-letter-heading", {id: headingId});
-    heading.textContent = word("letter_heading");
+    heading.textContent = word(letter.copy ? "letter_copy_heading" : "letter_heading");
     section.appendChild(heading);
     var fullText = letter.text || "";
     var subjectInText = Boolean(letter.subject) && fullText.indexOf(letter.subject) !== -1;
