@@ -123,20 +123,41 @@ class LetterFormValidation(FormValidationAction, ABC):
         failures = dict(tracker.get_slot("letter_failures") or {})
         events: List[EventType] = []
         switched = switched_language(tracker)
+        lang = language(tracker)
         if switched:  # the answers so far are kept; the open question is asked again, in the new language
-            say(dispatcher, [FLOW.language_switched(language(tracker))])
+            say(dispatcher, [FLOW.language_switched(lang)])
+        elif requested in KNOWLEDGE.fields:
+            # An answer is words for the letter, not a choice of language: a Spanish-speaking parent who writes
+            # their concern in English (as the question offers) keeps their Spanish questions and Spanish copy.
+            before = _language_before_latest(tracker)
+            if before and before != lang:
+                lang = before
+                events.append(SlotSet("language", before))
         for slot, value in tracker.slots_to_validate().items():
+            if slot == "language":
+                continue  # kept as decided above (the NLU's reading of the answer is not passed on)
             if switched and slot == requested:
                 events.append(SlotSet(slot, None))
                 continue
             if slot != requested or slot not in KNOWLEDGE.fields:
                 events.append(SlotSet(slot, value))  # filled from the story or a summary change: already read
                 continue
-            checked = FLOW.check(slot, str(value or ""), failures.get(slot, 0), language(tracker), today())
+            checked = FLOW.check(slot, str(value or ""), failures.get(slot, 0), lang, today())
             say(dispatcher, checked.replies)
             failures[slot] = checked.failures
             events.append(SlotSet(slot, checked.value))
         return events + [SlotSet("letter_failures", failures)]
+
+
+def _language_before_latest(tracker: Tracker) -> str | None:
+    """The conversation's language before the parent's latest message (None: never set)."""
+    latest = max((i for i, e in enumerate(tracker.events) if e.get("event") == "user"), default=None)
+    if latest is None:
+        return None
+    for event in reversed(tracker.events[:latest]):
+        if event.get("event") == "slot" and event.get("name") == "language":
+            return event.get("value")
+    return None
 
 
 class ActionLetterSummary(Action):

@@ -110,3 +110,16 @@ def test_a_text_without_english_fails(broken):
     folder = broken("messages.yml", lambda d: d["messages"].update(greeting={"es": "Hola"}))
     with pytest.raises(KnowledgeError, match="greeting.*English"):
         load_from(folder)
+
+
+def test_a_field_reading_an_unknown_group_of_letter_terms_fails_with_its_name(broken):
+    folder = broken("letter_terms.yml", lambda d: d["terms"].pop("grades"))
+    with pytest.raises(KnowledgeError, match="grade.*grades"):
+        load_from(folder)
+
+
+def test_a_letter_term_with_numbers_in_one_language_only_fails_with_its_name(broken):
+    folder = broken("letter_terms.yml",
+                    lambda d: d["terms"]["amounts"]["minutes"]["words"].update({"es": "minutos"}))
+    with pytest.raises(KnowledgeError, match="minutes"):
+        load_from(folder)

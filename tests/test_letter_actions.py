@@ -181,3 +181,58 @@ async def test_a_future_sent_date_is_asked_again(knowledge):
     messages, _ = await run(letters.ActionLetterSent(), tracker("I'll send it next friday", "letter_sent",
                                                                  slots={"letter_id": 1}))
     assert messages[0]["text"] == knowledge.message("sent_unclear_date")
+
+
+# --- a parent who speaks Spanish (issue 22) -------------------------------------------------------------
+
+SPANISH = {"language": "es", "parent_name": "María José Peña", "child_name": "Sofía Núñez", "grade": "4.º grado",
+           "school": "Lincoln Elementary", "decision": "Dijeron que no a las pruebas de dislexia.",
+           "decision_date": "", "recipient": "", "parent_contact": "", "urgent": "no"}
+
+
+async def test_an_answer_written_in_english_does_not_switch_a_spanish_letter(knowledge):
+    """The question offers English for the parent's own words; answering in English keeps the questions, the
+    summary and the copy in Spanish (the NLU read the English answer as clear English and set the slot)."""
+    english = "They said no to testing her for dyslexia because her grades are fine."
+    t = tracker(english, slots={"requested_slot": "decision", "letter_type": "pwn_request", "language": "en"},
+                events=[{"event": "slot", "name": "language", "value": "es"}], active_loop="pwn_request_form")
+    t.events.append({"event": "slot", "name": "language", "value": "en"})
+    t.events.append({"event": "slot", "name": "decision", "value": english})
+    messages, events = await run(validator("pwn_request"), t)
+    assert slot_events(events)["language"] == "es" and slot_events(events)["decision"] == english
+    assert messages == []
+
+
+async def test_asking_for_english_mid_letter_still_switches(knowledge):
+    t = tracker("English please", "switch_language", active_loop="pwn_request_form",
+                slots={"requested_slot": "decision", "letter_type": "pwn_request", "language": "en"},
+                events=[{"event": "slot", "name": "language", "value": "es"}])
+    messages, events = await run(validator("pwn_request"), t)
+    assert "language" not in slot_events(events) and messages
+
+
+async def test_a_free_text_question_in_spanish_offers_english_words(knowledge):
+    ask = next(a for a in letters.AskField.__subclasses__() if a.field == "decision")()
+    asked, _ = await run(ask, tracker(slots={"language": "es", "letter_type": "pwn_request"}))
+    assert knowledge.fields["decision"].ask.get("es") in asked[0]["text"]
+    assert knowledge.message("letter_own_words_offer", "es") in asked[0]["text"]
+    english, _ = await run(ask, tracker(slots={"language": "en", "letter_type": "pwn_request"}))
+    assert "Spanish" not in english[0]["text"]
+    name = next(a for a in letters.AskField.__subclasses__() if a.field == "child_name")()
+    short, _ = await run(name, tracker(slots={"language": "es", "letter_type": "pwn_request"}))
+    assert knowledge.message("letter_own_words_offer", "es") not in short[0]["text"]
+
+
+async def test_a_spanish_speaking_parent_gets_both_letters_and_the_store_keeps_both(knowledge):
+    slots = dict(SPANISH, letter_type="pwn_request")
+    messages, events = await run(letters.ActionMakeLetter(), tracker("/confirm_letter", "confirm_letter", slots=slots))
+    shown = [m["custom"]["letter"] for m in messages if m.get("custom")]
+    assert [letter["language"] for letter in shown] == ["en", "es"] and [letter["copy"] for letter in shown] == [False, True]
+    assert shown[0]["text"].startswith("Subject: Request for Prior Written Notice for Sofía Núñez")
+    assert "a student in 4th grade" in shown[0]["text"] and "“Dijeron que no a las pruebas de dislexia.”" in shown[0]["text"]
+    assert shown[1]["text"].startswith("Traducción para usted")
+    stored = letters.SERVICE.store.get(slot_events(events)["letter_id"])
+    assert stored.language == "es" and stored.text == f"{shown[0]['text']}\n\f\n{shown[1]['text']}"
+    parts, _ = await run(letters.ActionLetterInParts(), tracker("/letter_in_parts", slots={
+        "letter_id": stored.id, "language": "es"}))
+    assert parts[0]["text"].startswith("(1/") and any("Traducción para usted" in p["text"] for p in parts)

@@ -23,6 +23,8 @@ from bot.knowledge.model import (
     Knowledge,
     Letter,
     LetterField,
+    LetterTerm,
+    LetterTerms,
     MeetingReason,
     Right,
     Situation,
@@ -110,8 +112,36 @@ def _fields(data: Mapping[str, Any]) -> dict[str, LetterField]:
         fields[key] = LetterField(
             key=key, kind=kind, optional=bool(entry.get("optional", False)),
             **{name: _texts(entry.get(name), f"{where}, {name}") for name in ("label", "ask", "help", "why", "retry")},
+            terms=_list(entry.get("terms"), f"{where}, terms"), names=bool(entry.get("names", False)),
+            as_typed=bool(entry.get("as_typed", False)),
         )
     return fields
+
+
+def _term(key: str, group: str, entry: Any, where: str) -> LetterTerm:
+    if not isinstance(entry, dict):
+        raise KnowledgeError(f"{where}: expected words and also")
+    words = _texts(entry.get("words"), f"{where}, words")
+    if set(words.by_language) != {"en", "es"}:
+        raise KnowledgeError(f"{where}: words need an English and a Spanish form")
+    if len({tuple(sorted(re.findall(r"\{n\}", text))) for text in words.by_language.values()}) != 1:
+        raise KnowledgeError(f"{where}: English and Spanish words need the same number of {{n}}")
+    also = entry.get("also") or {}
+    if not isinstance(also, dict) or not set(also) <= {"en", "es"}:
+        raise KnowledgeError(f"{where}: also maps en or es to lists")
+    return LetterTerm(key, group, words, {lang: _list([str(v) for v in values], f"{where}, also {lang}")
+                                          for lang, values in also.items()})
+
+
+def _letter_terms(data: Mapping[str, Any]) -> LetterTerms:
+    groups = {group: tuple(_term(key, group, entry, f"letter_terms.yml: {group} '{key}'")
+                           for key, entry in (entries or {}).items())
+              for group, entries in _section(data, "terms", "letter_terms.yml").items()}
+    joiners = tuple(_term(key, "joiners", entry, f"letter_terms.yml: joiner '{key}'")
+                    for key, entry in _section(data, "joiners", "letter_terms.yml").items())
+    articles = {lang: _list(words, f"letter_terms.yml: articles {lang}")
+                for lang, words in _section(data, "articles", "letter_terms.yml").items()}
+    return LetterTerms(groups, joiners, articles)
 
 
 def _letters(data: Mapping[str, Any], rights: Mapping[str, Right], fields: Mapping[str, LetterField]) -> dict[str, Letter]:
@@ -325,6 +355,9 @@ def load_from(directory: Path) -> Knowledge:
     advocate = _read(directory, "advocate.yml")
     signs = _signs(advocate, situations)
     levels, reasons = _advocate(advocate, situations)
+    letter_terms = _letter_terms(_read(directory, "letter_terms.yml"))
+    for spec in fields.values():
+        _known(f"letters.yml: field '{spec.key}'", "terms group", spec.terms, letter_terms.groups, "letter_terms.yml")
     messages = {key: _texts(value, f"messages.yml: message '{key}'")
                 for key, value in _section(_read(directory, "messages.yml"), "messages", "messages.yml").items()}
     return Knowledge(
@@ -333,7 +366,7 @@ def load_from(directory: Path) -> Knowledge:
         glossary=_glossary(_read(directory, "glossary.yml"), rights),
         faq=_faq(_read(directory, "faq.yml"), rights, situations),
         messages=messages, fields=fields, reasons=meeting_reasons, answers=_answers(letter_data),
-        advocate_guide=_guide(advocate), count_words=_count_words(advocate),
+        advocate_guide=_guide(advocate), count_words=_count_words(advocate), letter_terms=letter_terms,
     )
 
 

@@ -57,6 +57,27 @@ class LetterField:
     help: Texts
     why: Texts  # said after two answers that could not be used
     retry: Texts
+    # How an answer typed in one language goes into the letter in the other (bot/letters/wording.py):
+    terms: tuple[str, ...] = ()  # groups of letter_terms.yml it is read through
+    names: bool = False  # capitalised names pass through as typed ("Dra. Grace Kim")
+    as_typed: bool = False  # what the terms cannot read goes in as typed (a name, an address), never quoted
+
+
+@dataclass(frozen=True)
+class LetterTerm:
+    """A group of words a letter writes in its own language for what a parent typed in the other one."""
+
+    key: str
+    group: str
+    words: Texts  # what each letter writes; "{n}" is a number, written as typed
+    also: Mapping[str, tuple[str, ...]]  # other ways parents write it, per language
+
+
+@dataclass(frozen=True)
+class LetterTerms:
+    groups: Mapping[str, tuple[LetterTerm, ...]] = field(default_factory=dict)
+    joiners: tuple[LetterTerm, ...] = ()  # "and", "or": read in every field that reads any group
+    articles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dropped before a term
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,7 @@ class Knowledge:
     answers: Mapping[str, AnswerWords] = field(default_factory=dict)
     advocate_guide: Mapping[str, Texts] = field(default_factory=dict)  # what an advocate does, cost, finding one
     count_words: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # language -> "twice" -> 2
+    letter_terms: LetterTerms = field(default_factory=LetterTerms)
 
     def answer_words(self, language: str = DEFAULT_LANGUAGE) -> AnswerWords:
         return self.answers.get(language) or self.answers[DEFAULT_LANGUAGE]

@@ -16,11 +16,9 @@ from jinja2.runtime import Context
 
 from bot.knowledge import Knowledge
 from bot.knowledge.dates import format_date
+from bot.letters.wording import SCHOOL_LANGUAGE, worded
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-# Letters go to the school in English. A letter drafted in any other language is the parent's copy of it
-# (templates/letters/<language>/), which opens with a notice that it is a translation and the English is sent.
-SCHOOL_LANGUAGE = "en"
 LONG_TEXT_LIMIT = 6000  # a long story still fits; anything longer ends at its last whole paragraph or sentence
 SHORT_TEXT_LIMIT = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # not allowed in DOCX XML
@@ -157,7 +155,9 @@ class LetterWriter:
         k = self.knowledge
         letter = k.letters[request.letter]
         kinds = {key: f.kind for key, f in k.fields.items()}
-        details = {key: clean_value(request.details.get(key), kinds[key] == "long_text") for key in k.fields}
+        typed = {key: clean_value(request.details.get(key), kinds[key] == "long_text") for key in k.fields}
+        words = worded(typed, k, lang, request.language)
+        details = dict(words.values)
         allowed = set(letter.basis) | (set(k.reasons[reason].basis) if reason in k.reasons else set())
 
         def cite(right: str) -> str:
@@ -170,6 +170,9 @@ class LetterWriter:
         return {
             "d": details, "child": details["child_name"].split()[0], "reason": reason, "language": lang, "cite": cite, "urgent": _is_yes(details.get("urgent")),
             "recipient": recipient, "salutation": recipient.split(",")[0].strip(),
+            # The parent's own words quoted in this letter: which fields are in Spanish, and whether any are.
+            "in_spanish": {f for f in words.quoted if words.written_in[f] == "es"},
+            "spanish_words": words.quotes("es"), "english_words": words.quotes("en"),
             "letter_date": format_date(request.letter_date, lang), "respond_by": format_date(request.respond_by, lang),
         }
 

@@ -95,6 +95,9 @@ class LetterFlow:
             buttons = (Button(k.message("button_skip", language), k.message("button_skip", language)),)
         else:
             buttons = ()
+        if spec.kind == "long_text" and language != SCHOOL_LANGUAGE:
+            # Their own words go into the English letter as they write them: say so, and offer English instead.
+            return Reply(f"{spec.ask.get(language)}\n{k.message('letter_own_words_offer', language)}", buttons)
         return Reply(spec.ask.get(language), buttons)
 
     def check(self, field: str, text: str, failures: int, language: str, today: date) -> Checked:
