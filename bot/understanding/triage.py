@@ -101,8 +101,9 @@ class Triage:
         result = self._classify(checked)  # still read: after the crisis reply the parent may carry on with it
         if danger:
             return replace(result, intent="crisis", confidence=1.0)
-        if checked.language not in OURS and not result.applies and result.intent not in ANY_LANGUAGE:
-            # Neither English nor Spanish and nothing we can place: say so kindly in both, keep the ranking for the CLI.
+        if checked.language not in OURS and result.intent not in ANY_LANGUAGE:
+            # Neither English nor Spanish: whatever the model guesses from shared words ("escola", "avaliação") is no
+            # answer; say kindly in both where help is, and keep the ranking for the CLI.
             return replace(result, intent="bad_input", confidence=1.0, problem="non_english")
         return result
 
