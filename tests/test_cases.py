@@ -49,7 +49,7 @@ def _letter(engine, key, sent_on=date(2026, 3, 2), letter="meeting_request"):
 def test_migrations_build_exactly_the_models(engine):
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
 
 
 def test_a_database_made_before_migrations_is_upgraded_without_losing_letters(tmp_path):
@@ -65,7 +65,7 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_letters(tm
               '2026-01-05 10:00:00', NULL);
         """)
     engine = make_engine(f"sqlite:///{path}")
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     assert LetterStore(engine).get(1).text == "Hello"
     with engine.connect() as db:  # the old plain letter is sealed by the upgrade
         fields, body = db.execute(text("SELECT fields, text FROM letters WHERE id = 1")).one()

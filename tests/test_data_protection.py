@@ -78,7 +78,7 @@ def test_the_migration_seals_existing_letters_and_downgrading_opens_them(tmp_pat
         command.downgrade(_config(connection, Sealer([key])), "0003")
     assert NAME in _raw(engine, "SELECT fields, text FROM letters") and current_revision(engine) == "0003"
     upgraded = make_engine(str(engine.url), keys=[key])
-    assert current_revision(upgraded) == "0006" and NAME not in _raw(upgraded, "SELECT fields, text FROM letters")
+    assert current_revision(upgraded) == "0007" and NAME not in _raw(upgraded, "SELECT fields, text FROM letters")
     assert LetterStore(upgraded).get(made.id).details["parent_name"] == NAME
 
 

@@ -36,8 +36,8 @@ them him get got because been any some very also now than then who which where
 # One of these alone is enough: greetings and thanks nobody writes in the other language.
 _SPANISH_ALONE = frozenset({"hola", "gracias", "buenos dias", "buenas tardes", "buenas noches", "por favor",
                             "muchas gracias", "buen dia"})
-_ENGLISH_ALONE = frozenset({"hello", "hi there", "thank you", "thanks", "good morning", "good afternoon",
-                            "good evening"})
+_ENGLISH_ALONE = frozenset({"hi", "hey", "hello", "hi there", "thank you", "thanks", "good morning",
+                            "good afternoon", "good evening"})
 _SPANISH_MARKS = re.compile(r"[áéíóúñ¿¡]", re.I)
 # A request for a language, as the whole message: "Español", "en español por favor", "English please".
 _ASKS = {
