@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from bot.understanding.classifier import MODEL_FILE, IntentModel
+from bot.understanding.classifier import GLOSS_FILE, MODEL_FILE, IntentModel
 from bot.understanding.terms import TermFinder
 from tests.stack import MODEL
 
@@ -27,7 +27,8 @@ def trained(tmp_path_factory) -> IntentModel:
     folder = tmp_path_factory.mktemp("model")
     with tarfile.open(MODEL) as archive:
         member = next(m for m in archive.getmembers() if m.name.endswith(MODEL_FILE))
-        archive.extract(member, folder)
+        glosses = member.name[:-len(MODEL_FILE)] + GLOSS_FILE  # the table it was trained with, beside it
+        archive.extractall(folder, [m for m in archive.getmembers() if m.name in (member.name, glosses)])
     return IntentModel.load((folder / member.name).parent)
 
 
