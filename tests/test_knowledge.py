@@ -25,8 +25,15 @@ def test_every_situation_of_the_contract_with_its_rights_and_letters(knowledge):
         assert list(knowledge.situations[sid].letters) == spec["letters"], sid
 
 
+# Letters of our own beside the contract's: the contract's lists stay as they are, and situations.yml says
+# apart from them when ours are offered (language_offers).
+OWN_LETTERS = {"language_access"}
+
+
 def test_every_letter_of_the_contract(knowledge):
-    assert set(knowledge.letters) == set(CONTRACT["letters"])
+    assert set(knowledge.letters) == set(CONTRACT["letters"]) | OWN_LETTERS
+    assert not OWN_LETTERS & set(CONTRACT["letters"])
+    assert set(knowledge.language_offers) == OWN_LETTERS
 
 
 def test_every_right_key_of_the_fact_sheet_with_its_section_and_citation(knowledge):

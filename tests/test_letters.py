@@ -105,6 +105,10 @@ LETTER_DETAILS: dict[str, dict[str, str]] = {
         "advocate_org": "parent advocate with the Family Resource Center",
         "meeting_date": "2026-12-15",
     },
+    "language_access": {
+        "home_language": "Spanish",
+        "meeting_date": "2026-12-15",
+    },
 }
 
 REASON_DETAILS: dict[str, dict[str, str]] = {

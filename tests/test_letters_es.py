@@ -90,6 +90,10 @@ DETALLES_CARTA: dict[str, dict[str, str]] = {
         "advocate_org": "defensora del Centro de Recursos para Familias",
         "meeting_date": "2026-12-15",
     },
+    "language_access": {
+        "home_language": "español",
+        "meeting_date": "2026-12-15",
+    },
 }
 
 DETALLES_MOTIVO: dict[str, dict[str, str]] = {

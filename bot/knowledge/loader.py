@@ -21,6 +21,7 @@ from bot.knowledge.model import (
     FaqEntry,
     GlossaryTerm,
     Knowledge,
+    LanguageOffer,
     Letter,
     LetterField,
     LetterTerm,
@@ -154,6 +155,7 @@ def _letters(data: Mapping[str, Any], rights: Mapping[str, Right], fields: Mappi
             basis=_list(entry.get("basis"), f"{where}, basis"),
             fields=_list(entry.get("fields"), f"{where}, fields"),
             aliases=tuple(str(a).lower() for a in _list([str(a) for a in entry.get("aliases") or []], f"{where}, aliases")),
+            named_first=bool(entry.get("named_first", False)),
         )
         _known(where, "right", letter.basis, rights, "rights.yml")
         _known(where, "field", letter.fields, fields, "the fields of letters.yml")
@@ -221,6 +223,37 @@ def _situations(data: Mapping[str, Any], rights: Mapping[str, Right], letters: M
             raise KnowledgeError(f"{where}: advocate default must be one of {', '.join(LEVELS)}")
         situations[key] = situation
     return situations
+
+
+def _language_offers(data: Mapping[str, Any], situations: Mapping[str, Situation], letters: Mapping[str, Letter],
+                     glossary: Mapping[str, GlossaryTerm]) -> dict[str, LanguageOffer]:
+    offers = {}
+    for key, entry in (data.get("language_offers") or {}).items():
+        where = f"situations.yml: language_offers '{key}'"
+        if key not in letters:
+            raise KnowledgeError(f"{where}: letter '{key}' is not in letters.yml")
+        if not isinstance(entry, dict):
+            raise KnowledgeError(f"{where}: expected languages, situations, terms and words")
+        words = entry.get("words") or {}
+        if not isinstance(words, dict) or not all(LANGUAGE_CODE.fullmatch(str(lang)) for lang in words):
+            raise KnowledgeError(f"{where}: words maps language codes to lists")
+        offer = LanguageOffer(
+            letter=key,
+            languages=_list(entry.get("languages"), f"{where}, languages"),
+            situations=_list(entry.get("situations"), f"{where}, situations"),
+            terms=_list(entry.get("terms"), f"{where}, terms"),
+            words=tuple(str(w).lower() for lang, values in words.items()
+                        for w in _list([str(v) for v in values or []], f"{where}, words {lang}")),
+        )
+        if not offer.languages:
+            raise KnowledgeError(f"{where}: names no language")
+        _known(where, "situation", offer.situations, situations, "situations.yml")
+        _known(where, "term", offer.terms, glossary, "glossary.yml")
+        if any(key in s.letters for s in situations.values()):
+            raise KnowledgeError(f"{where}: a situation already offers '{key}'; the contract's lists and ours "
+                                 "stay apart")
+        offers[key] = offer
+    return offers
 
 
 def _signs(data: Mapping[str, Any], situations: Mapping[str, Situation]) -> dict[str, AdvocateSign]:
@@ -347,7 +380,8 @@ def load_from(directory: Path) -> Knowledge:
     fields = _fields(letter_data)
     letters = _letters(letter_data, rights, fields)
     meeting_reasons = _reasons(letter_data, fields, rights)
-    situations = _situations(_read(directory, "situations.yml"), rights, letters)
+    situation_data = _read(directory, "situations.yml")
+    situations = _situations(situation_data, rights, letters)
     for reason in meeting_reasons.values():
         for situation in reason.situations:
             if situation not in situations:
@@ -358,15 +392,18 @@ def load_from(directory: Path) -> Knowledge:
     letter_terms = _letter_terms(_read(directory, "letter_terms.yml"))
     for spec in fields.values():
         _known(f"letters.yml: field '{spec.key}'", "terms group", spec.terms, letter_terms.groups, "letter_terms.yml")
+    glossary = _glossary(_read(directory, "glossary.yml"), rights)
+    language_offers = _language_offers(situation_data, situations, letters, glossary)
     messages = {key: _texts(value, f"messages.yml: message '{key}'")
                 for key, value in _section(_read(directory, "messages.yml"), "messages", "messages.yml").items()}
     return Knowledge(
         situations=situations, rights=rights, letters=letters, signs=signs,
         situation_reasons=reasons, levels=levels,
-        glossary=_glossary(_read(directory, "glossary.yml"), rights),
+        glossary=glossary,
         faq=_faq(_read(directory, "faq.yml"), rights, situations),
         messages=messages, fields=fields, reasons=meeting_reasons, answers=_answers(letter_data),
         advocate_guide=_guide(advocate), count_words=_count_words(advocate), letter_terms=letter_terms,
+        language_offers=language_offers,
     )
 
 

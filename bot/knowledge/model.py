@@ -100,6 +100,18 @@ class Letter:
     basis: tuple[str, ...]  # rights the letter cites
     fields: tuple[str, ...]
     aliases: tuple[str, ...] = ()  # how a parent names it, lower case
+    named_first: bool = False  # its names are read before any other letter's ("an interpreter at the meeting")
+
+
+@dataclass(frozen=True)
+class LanguageOffer:
+    """When a letter of ours, beside the situations' own, is offered after a story (situations.yml)."""
+
+    letter: str
+    languages: tuple[str, ...]  # offered after a story only to a parent who writes in one of these
+    situations: tuple[str, ...]  # a story that is one of these
+    terms: tuple[str, ...]  # or names one of these glossary terms
+    words: tuple[str, ...]  # or says one of these words, in any language (lower case)
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,7 @@ class Knowledge:
     advocate_guide: Mapping[str, Texts] = field(default_factory=dict)  # what an advocate does, cost, finding one
     count_words: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # language -> "twice" -> 2
     letter_terms: LetterTerms = field(default_factory=LetterTerms)
+    language_offers: Mapping[str, LanguageOffer] = field(default_factory=dict)  # letter id -> when it is offered
 
     def answer_words(self, language: str = DEFAULT_LANGUAGE) -> AnswerWords:
         return self.answers.get(language) or self.answers[DEFAULT_LANGUAGE]
