@@ -360,11 +360,12 @@ def test_golden_html_in_spanish(name, knowledge):
 # 3. Names, and a letter made before copies existed
 # ---------------------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("letter", ["evaluation_request", "language_access"])
 @pytest.mark.parametrize("names", [("María José Peña", "Sofía Núñez"), ("Begoña Ibáñez", "Íñigo Muñoz-Aguirre")])
-def test_names_with_accents_and_n_tilde_come_through_in_every_format(knowledge, names):
+def test_names_with_accents_and_n_tilde_come_through_in_every_format(knowledge, names, letter):
     parent, child = names
-    details = {**FAMILIA, **DETALLES_CARTA["evaluation_request"], "parent_name": parent, "child_name": child}
-    request = LetterFlow(knowledge).request("evaluation_request", details, "es", TODAY, SCHOOL_DAYS)
+    details = {**FAMILIA, **DETALLES_CARTA[letter], "parent_name": parent, "child_name": child}
+    request = LetterFlow(knowledge).request(letter, details, "es", TODAY, SCHOOL_DAYS)
     letters = draft(LetterWriter(knowledge), request)
     files = LetterFiles()
     text = files.render(letters, "text").decode("utf-8")

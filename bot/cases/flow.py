@@ -56,6 +56,8 @@ class CaseFlow:
     def meeting_prep(self, language: str) -> list[Reply]:
         k = self.knowledge
         offer = [letter for letter in ("records_request", "advocate_attendance_notice") if letter in k.letters]
+        # A meeting is coming: a parent who writes in an offer's language (Spanish) can ask for an interpreter.
+        offer += [o.letter for o in k.language_offers.values() if language in o.languages]
         buttons = tuple(Button(k.letters[letter].button.get(language), f'/make_letter{{"letter": "{letter}"}}')
                         for letter in offer)
         return [Reply(k.message("meeting_prep", language), buttons)]

@@ -79,7 +79,7 @@ class Conversation:
         right_keys = replies.rights_for(situations, k)
         if right_keys:
             out.append(replies.rights(right_keys, k, lang))
-        out.append(replies.next_steps(situations, judge(text, situations, k, lang), k, lang))
+        out.append(replies.next_steps(situations, judge(text, situations, k, lang), k, lang, text))
         if not state.disclaimer_shown:
             out.append(Reply(k.message("disclaimer", lang)))
         out.append(Reply(k.message("anything_else", lang)))

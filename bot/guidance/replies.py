@@ -11,8 +11,11 @@ from typing import Mapping, Sequence
 
 from bot.guidance.advocate import AdvocateJudgement
 from bot.knowledge import Knowledge
+from bot.knowledge.model import LanguageOffer
+from bot.understanding.language import fold
 
 MAX_RIGHTS = 4
+MAX_LETTERS = 3  # letter buttons after a story
 RIGHTS_PER_SITUATION = (3, 1, 1)  # the main situation leads; others add their most important right
 
 
@@ -47,7 +50,40 @@ def rights_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
 
 
 def letters_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
+    """The letters of the situations, as shared/situations.yml lists them."""
     return list(dict.fromkeys(letter for s in situations for letter in knowledge.situations[s].letters))
+
+
+def letters_offered(situations: Sequence[str], text: str, language: str, knowledge: Knowledge) -> list[str]:
+    """The letters a story leads to: its situations' own, and a letter of ours that situations.yml's
+    `language_offers` calls for. Ours comes before the situations' third letter, so the first MAX_LETTERS
+    (the buttons) always hold it."""
+    own = letters_for(situations, knowledge)
+    ours = [offer.letter for offer in knowledge.language_offers.values()
+            if offer.letter not in own and offer_holds(offer, situations, text, language, knowledge)]
+    at = min(len(own), MAX_LETTERS - 1)
+    return own[:at] + ours + own[at:]
+
+
+def offer_holds(offer: LanguageOffer, situations: Sequence[str], text: str, language: str,
+                knowledge: Knowledge) -> bool:
+    """Whether the story leads to the offer's letter: it names the letter (in any language), or a parent who
+    writes in one of the offer's languages tells a story of its situations, or names its terms or words."""
+    folded = f" {' '.join(fold(text or '').split())} "
+    if _says(folded, knowledge.letters[offer.letter].aliases):
+        return True
+    if language not in offer.languages:
+        return False
+    if any(s in offer.situations for s in situations):
+        return True
+    if any(term in offer.terms for _, term in term_mentions(text or "", knowledge)):
+        return True
+    return _says(folded, offer.words)
+
+
+def _says(folded: str, phrases: Sequence[str]) -> bool:
+    """Whether any of `phrases` stands as whole words in `folded` (text already folded by `fold`)."""
+    return any(re.search(rf"(?<!\w){re.escape(' '.join(fold(p).split()))}(?!\w)", folded) for p in phrases)
 
 
 def reflection(situations: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
@@ -80,10 +116,12 @@ def rights(keys: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge: Knowledge, language: str) -> Reply:
+def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge: Knowledge, language: str,
+               text: str = "") -> Reply:
+    """What helps next after the story `text`: the situations' next steps, the letters, the advocate level."""
     lines = [knowledge.message("next_step_intro", language)]
     lines += [knowledge.situations[s].next_step.get(language) for s in situations[:2]]
-    offered = letters_for(situations, knowledge)[:3]
+    offered = letters_offered(situations, text, language, knowledge)[:MAX_LETTERS]
     letters = [knowledge.letters[letter].name.get(language) for letter in offered]
     if len(letters) == 1:
         lines.append(knowledge.message("letter_offer_one", language, letter=letters[0]))

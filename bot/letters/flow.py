@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Mapping, Sequence
 
-from bot.guidance.replies import Button, Reply, letters_for
+from bot.guidance.replies import Button, Reply, letters_for, letters_offered
 from bot.knowledge import Knowledge
 from bot.knowledge.dates import add_school_days, format_date, is_school_day
 from bot.letters.bilingual import LetterSet
@@ -18,6 +18,7 @@ from bot.letters.drafting import SCHOOL_LANGUAGE, LetterRequest, letter_fields, 
 SMS_CHANNELS = ("twilio", "sms")
 SMS_PART_CHARS = 1200  # Twilio joins up to 1,600 characters into one message; stay well under
 DATE_KINDS = ("date_past", "date_future")
+LANGUAGE_FIELD = "home_language"  # the parent's language, named for them when the conversation is in it
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,11 @@ class LetterFlow:
     def choose(self, text: str, situations: Sequence[str] = ()) -> str | None:
         """The letter a parent names ("the 504 letter"), else the first one their situations call for."""
         lowered = f" {' '.join((text or '').lower().split())} "
-        named = sorted(((alias, letter.id) for letter in self.knowledge.letters.values() for alias in letter.aliases),
-                       key=lambda pair: len(pair[0]), reverse=True)
-        for alias, letter in named:
+        # Longest name first ("evaluación independiente" before "evaluación"); a letter `named_first` before all
+        # others ("un intérprete para la reunión" asks for the interpreter, not for a meeting).
+        named = sorted(((alias, letter.id, letter.named_first) for letter in self.knowledge.letters.values()
+                        for alias in letter.aliases), key=lambda named: (not named[2], -len(named[0])))
+        for alias, letter, _ in named:
             if re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered):
                 return letter
         suggested = letters_for([s for s in situations if s in self.knowledge.situations], self.knowledge)
@@ -53,7 +56,7 @@ class LetterFlow:
 
     def which(self, situations: Sequence[str], language: str) -> Reply:
         k = self.knowledge
-        suggested = letters_for([s for s in situations if s in k.situations], k)
+        suggested = letters_offered([s for s in situations if s in k.situations], "", language, k)
         ordered = suggested + [letter for letter in k.letters if letter not in suggested]
         return Reply(k.message("letter_which", language), tuple(self.letter_button(l, language) for l in ordered))
 
@@ -74,7 +77,18 @@ class LetterFlow:
             reason = reason_for(situations, self.knowledge)
             if reason:
                 found["meeting_reason"] = reason
+        found.update(self.language_details(letter, language))
         return {key: value for key, value in found.items() if known.get(key) is None}
+
+    def language_details(self, letter: str, language: str) -> dict[str, str]:
+        """What the conversation's language tells a letter: a parent writing Spanish asks for papers in
+        "español" (the languages of letter_terms.yml are keyed by their language codes)."""
+        spec = self.knowledge.fields.get(LANGUAGE_FIELD)
+        if language == SCHOOL_LANGUAGE or spec is None or LANGUAGE_FIELD not in self.knowledge.letters[letter].fields:
+            return {}
+        named = [term for group in spec.terms for term in self.knowledge.letter_terms.groups.get(group, ())
+                 if term.key == language]
+        return {LANGUAGE_FIELD: named[0].words.get(language)} if named else {}
 
     def fields(self, letter: str, details: Mapping[str, object]) -> list[str]:
         reason = details.get("meeting_reason") if letter == "meeting_request" else None
@@ -152,7 +166,7 @@ class LetterFlow:
         clean = {field: str(details.get(field) or "") for field in fields}
         respond_by = add_school_days(today, school_days)
         meeting = clean.get("meeting_date")
-        if meeting and letter in ("records_request", "advocate_attendance_notice"):
+        if meeting:  # a letter about a meeting that is set (records, an advocate, an interpreter)
             before = date.fromisoformat(meeting) - timedelta(days=1)
             while not is_school_day(before) and before > today:  # the school day before the meeting
                 before -= timedelta(days=1)
