@@ -21,6 +21,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     letter.add_argument("--fields", metavar="TYPE", help="the details a letter needs, with one-line help")
     letter.add_argument("--details", metavar="FILE", help='JSON object of details; "-" reads stdin')
     letter.add_argument("--format", default="text", choices=("text", "html", "docx", "pdf"))
+    letter.add_argument("--language", default="en", choices=("en", "es"),
+                        help="the parent's language: es reads the details as a Spanish-speaking parent's answers and "
+                             "adds the Spanish copy after the English letter (default: en)")
     letter.add_argument("--out", metavar="PATH", help="where to write (text and html default to the screen)")
     letter.add_argument("--date", metavar="YYYY-MM-DD", help="the letter's date (default: today)")
     letter.add_argument("--school-days", type=int, default=None, metavar="N",

@@ -17,10 +17,12 @@ from docx import Document
 from pypdf import PdfReader
 
 from bot.cli import main
+from bot.letters.bilingual import PAGE_BREAK
 from bot.letters.drafting import letter_fields
 from bot.letters.flow import LetterFlow
 from tests.conftest import ROOT
 from tests.test_letters import CASES, TODAY, case_details, docx_text, golden_path, pdf_text, squash
+from tests.test_letters_es import NOTICE, caso, golden_es
 
 DATE = TODAY.isoformat()  # 2026-11-24, the date of every golden letter
 
@@ -114,7 +116,8 @@ def test_the_meeting_reason_help_points_to_a_list_that_names_every_reason(capsys
 
 
 @pytest.mark.parametrize("letter_id", ["evaluation_request", "pwn_request", "iee_request", "records_request",
-                                       "follow_up", "section_504_request", "advocate_attendance_notice"])
+                                       "follow_up", "section_504_request", "advocate_attendance_notice",
+                                       "language_access"])
 def test_fields_of_every_other_letter(capsys, knowledge, letter_id):
     code, out, err = letter(capsys, "--fields", letter_id)
     assert code == 0 and err == ""
@@ -309,3 +312,89 @@ def test_no_type_or_no_details_is_a_usage_error(capsys, tmp_path):
         main(["letter", "pwn_request"])
     assert caught.value.code == 2
     assert "--details FILE" in capsys.readouterr().err
+
+
+# --- --language es: what a Spanish-speaking parent gets, the English letter then the Spanish copy -----------
+
+def _used(letter_id: str, details: dict, knowledge) -> dict:
+    used = LetterFlow(knowledge).fields(letter_id, details)  # the CLI refuses details a letter does not use
+    return {key: value for key, value in details.items() if key in used}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_language_es_writes_the_golden_bilingual_letter(capsys, tmp_path, knowledge, name):
+    letter_id, details = caso(name, knowledge)
+    # --language es names the parent's language where a letter asks for it, as the chat does; a minimal case
+    # leaves it out, as a parent who skips that question.
+    skipped = {key: "omitir" for key in LetterFlow(knowledge).language_details(letter_id, "es") if key not in details}
+    code, out, err = letter(capsys, letter_id, "--details",
+                            details_file(tmp_path, {**_used(letter_id, details, knowledge), **skipped}),
+                            "--date", DATE, "--language", "es")
+    assert code == 0, err
+    assert out == golden_es(name).read_text(encoding="utf-8")
+    english, between, copy = out.partition(f"\n{PAGE_BREAK}\n")
+    assert between and copy.startswith(NOTICE) and english.startswith("Subject: ")
+
+
+def test_language_en_is_the_default(capsys, tmp_path, knowledge):
+    letter_id, details = case_details("language_access", knowledge)
+    path = details_file(tmp_path, _used(letter_id, details, knowledge))
+    code, out, err = letter(capsys, letter_id, "--details", path, "--date", DATE, "--language", "en")
+    assert code == 0, err
+    assert out == golden("language_access") and PAGE_BREAK not in out
+    assert letter(capsys, letter_id, "--details", path, "--date", DATE) == (0, out, "")
+
+
+@pytest.mark.parametrize("name", ["language_access", "meeting_request-services_not_delivered"])
+def test_language_es_docx_holds_both_letters_with_the_copy_on_a_new_page(capsys, tmp_path, knowledge, name):
+    letter_id, details = caso(name, knowledge)
+    out_path = tmp_path / "carta.docx"
+    path = details_file(tmp_path, _used(letter_id, details, knowledge))
+    code, out, err = letter(capsys, letter_id, "--details", path, "--date", DATE, "--language", "es",
+                            "--format", "docx", "--out", str(out_path))
+    assert code == 0 and out == "", err
+    paragraphs = Document(io.BytesIO(out_path.read_bytes())).paragraphs
+    english, copy = golden_es(name).read_text(encoding="utf-8").rstrip("\n").split(f"\n{PAGE_BREAK}\n")
+    assert [p.text for p in paragraphs] == english.split("\n\n") + copy.split("\n\n")
+    first_of_copy = paragraphs[len(english.split("\n\n"))]
+    assert first_of_copy.text == NOTICE and first_of_copy.paragraph_format.page_break_before
+    assert details["parent_name"] in docx_text(out_path.read_bytes())
+
+
+def test_language_es_pdf_reads_back_as_both_letters(capsys, tmp_path, knowledge):
+    letter_id, details = caso("language_access", knowledge)
+    out_path = tmp_path / "carta.pdf"
+    path = details_file(tmp_path, _used(letter_id, details, knowledge))
+    code, out, err = letter(capsys, letter_id, "--details", path, "--date", DATE, "--language", "es",
+                            "--format", "pdf", "--out", str(out_path))
+    assert code == 0 and out == "", err
+    text = pdf_text(out_path.read_bytes())
+    assert squash(text.text) == squash(golden_es("language_access").read_text(encoding="utf-8"))
+    assert not text.undrawable
+    assert PdfReader(io.BytesIO(out_path.read_bytes())).trailer["/Root"]["/Lang"] == "en"
+
+
+def test_language_es_reads_details_as_a_spanish_speaking_parent_types_them(capsys, tmp_path, knowledge):
+    # Spanish dates and "omitir", as in the chat; the language of the papers is the conversation's, as in the chat.
+    _, details = caso("language_access", knowledge)
+    details = {**details, "meeting_date": "el 15 de diciembre", "grade": "cuarto grado"}
+    details.pop("home_language")
+    code, out, err = letter(capsys, "language_access", "--details", details_file(tmp_path, details), "--date", DATE,
+                            "--language", "es")
+    assert code == 0, err
+    assert out == golden_es("language_access").read_text(encoding="utf-8").replace("4.º grado", "cuarto grado")
+    assert "a qualified interpreter for Spanish at the next IEP meeting, on Tuesday, December 15, 2026" in out
+    code, out, err = letter(capsys, "language_access", "--details",
+                            details_file(tmp_path, {**details, "home_language": "omitir"}), "--date", DATE,
+                            "--language", "es")
+    assert code == 0, err
+    assert "English is not my native language." in out and "El inglés no es mi idioma materno." in out
+    assert "Spanish" not in out.split(PAGE_BREAK)[0]
+
+
+def test_a_language_other_than_en_or_es_is_a_usage_error(capsys, tmp_path, knowledge):
+    letter_id, details = case_details("language_access", knowledge)
+    with pytest.raises(SystemExit) as caught:
+        main(["letter", letter_id, "--details", details_file(tmp_path, details), "--language", "fr"])
+    assert caught.value.code == 2
+    assert "--language" in capsys.readouterr().err

@@ -1,7 +1,9 @@
 """`iep-navigator letter`: volunteers and tests draft any letter from a JSON file of details.
 
 Each detail is read exactly as the chat reads an answer, so "next tuesday" works here too, and a bad
-value is reported by name. Exit code 2 for anything the user can fix.
+value is reported by name. Exit code 2 for anything the user can fix. `--language es` reads the details as a
+Spanish-speaking parent's answers ("el próximo jueves", "omitir") and makes what that parent gets in the chat:
+the English letter the school gets, then the Spanish copy (bot/letters/bilingual.py), in every format.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.knowledge import Knowledge, load_knowledge
+from bot.letters.bilingual import draft
 from bot.letters.details import read_answer
 from bot.letters.drafting import LetterError, LetterWriter, missing_details
 from bot.letters.files import LetterFiles
@@ -46,13 +49,18 @@ def run_letter(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         school_days = args.school_days if args.school_days is not None else Settings.from_env().response_school_days
         if not 1 <= school_days <= 60:
             raise SettingsError("--school-days must be from 1 to 60")
-        details = read_details(args.type, _load_json(args.details), knowledge, today)
-        request = LetterFlow(knowledge).request(args.type, details, "en", today, school_days)
+        language = getattr(args, "language", None) or "en"
+        flow = LetterFlow(knowledge)
+        # Read as the chat reads this parent's answers; what the chat knows from the language, it knows here too.
+        details = {**flow.language_details(args.type, language),
+                   **read_details(args.type, _load_json(args.details), knowledge, today, language)}
+        request = flow.request(args.type, details, language, today, school_days)
         missing = missing_details(args.type, request.details, knowledge)
         if missing:
             return _fail(f"{args.type} needs these details: {', '.join(missing)} (see --fields {args.type})")
-        rendered = LetterWriter(knowledge).render(request)
-        body = LetterFiles().render(rendered, args.format, request.details.get("parent_name", ""))
+        # The English letter; for a Spanish-speaking parent, their Spanish copy after it (one text, one file).
+        letters = draft(LetterWriter(knowledge), request)
+        body = LetterFiles().render(letters, args.format, request.details.get("parent_name", ""))
     except (DetailsError, LetterError, SettingsError, ValueError, OSError) as err:
         return _fail(str(err))
     if args.out and args.out != "-":
@@ -64,7 +72,7 @@ def run_letter(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     return 0
 
 
-def read_details(letter: str, raw: object, knowledge: Knowledge, today: date) -> dict[str, str]:
+def read_details(letter: str, raw: object, knowledge: Knowledge, today: date, language: str = "en") -> dict[str, str]:
     if not isinstance(raw, dict):
         raise DetailsError('the details file must hold one JSON object, like {"parent_name": "Ana Ruiz"}')
     unknown = sorted(k for k in raw if k not in knowledge.fields)
@@ -82,7 +90,7 @@ def read_details(letter: str, raw: object, knowledge: Knowledge, today: date) ->
         if not isinstance(value, (str, int, float, bool)):
             raise DetailsError(f"{key}: expected text, got {type(value).__name__}")
         text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
-        answer = read_answer(knowledge.fields[key], text, knowledge, "en", today)
+        answer = read_answer(knowledge.fields[key], text, knowledge, language, today)
         if answer.value is None:
             raise DetailsError(f"{key}: could not use '{text[:60]}': {knowledge.fields[key].help.get('en')}")
         details[key] = answer.value
