@@ -68,6 +68,8 @@ def worded(details: Mapping[str, str], knowledge: Knowledge, language: str, pare
 def _said(value: str, spec: LetterField, knowledge: Knowledge, language: str,
           parent_language: str) -> tuple[str, str | None]:
     """(the words for the letter, the language of the parent's own words when they are quoted as such)."""
+    if spec.kind == "contact":
+        return _joined(value, knowledge, language), None
     if spec.kind in AS_TYPED_KINDS or (spec.as_typed and not spec.terms):
         return value, None
     if spec.kind != "long_text":
@@ -77,6 +79,21 @@ def _said(value: str, spec: LetterField, knowledge: Knowledge, language: str,
         if spec.as_typed:
             return value, None
     return value, written_in(value, parent_language)
+
+
+def _joined(contact: str, knowledge: Knowledge, language: str) -> str:
+    """A contact as typed, with the vetted joiners between its parts in the letter's language: "ana@mail.com o
+    555-201-7788" is "ana@mail.com or 555-201-7788" in the English letter. Only a joiner standing alone between
+    spaces changes, never a letter inside an address."""
+    for joiner in knowledge.letter_terms.joiners:
+        said = joiner.words.get(language)
+        if not said:
+            continue
+        others = {w.strip() for lang, w in joiner.words.by_language.items() if lang != language}
+        others |= {w.strip() for lang, words in joiner.also.items() if lang != language for w in words}
+        for other in others - {said.strip(), ""}:
+            contact = re.sub(rf"(?<=\s){re.escape(other)}(?=\s)", said.strip(), contact)
+    return contact
 
 
 def written_in(text: str, default: str) -> str:
