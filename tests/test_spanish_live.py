@@ -121,6 +121,50 @@ def test_a_spanish_conversation_by_sms(stack: SmsStack, twilio):
     assert bodies
 
 
+def _choice(bodies: list[str], title: str) -> str:
+    """The number an SMS offers for the choice titled `title` ("2. Hacer la carta", "Responda 1 para ...")."""
+    found = re.search(rf"(?m)(?:^(\d+)\. |Responda (\d+) para ){re.escape(title)}", "\n".join(bodies))
+    assert found, f"no choice '{title}' in {bodies}"
+    return found.group(1) or found.group(2)
+
+
+def test_a_spanish_sms_conversation_from_story_to_the_letter_link(stack: SmsStack, twilio):
+    """Issue 22: a Spanish-speaking parent texts a story, picks the letter by its number, answers in Spanish and
+    gets the link to the English letter with the Spanish copy after it."""
+    number, turns = "+15550102109", []
+
+    def text(body: str) -> list[str]:
+        before = len(twilio.to(number))
+        stack.text(number, body)
+        new = [b for b in settle(stack, twilio, number)[before:] if "parentcenterhub.org" not in b]
+        turns.append((body, new))
+        return new
+
+    story = text("Hola, mi hijo Andrés tiene 7 años y está en segundo grado. La maestra dice que no puede leer "
+                 "ni escribir su nombre y que se distrae mucho, pero nunca lo han evaluado. Quiero pedir que lo "
+                 "evalúen, como lo hago?")
+    replies = text(_choice(story, K.letters["evaluation_request"].button.get("es")))
+    answers = {"parent_name": "Lucía Peña", "child_name": "Andrés Peña", "grade": "segundo grado",
+               "school": "Escuela Primaria Jefferson", "concern": "no puede leer ni escribir su nombre",
+               "suspected_areas": "lectura y atención", "recipient": "omitir",
+               "parent_contact": "lucia.pena@example.org", "urgent": "no"}
+    for _ in range(len(answers) + 2):
+        if K.message("button_make_letter", "es") in "\n".join(replies):
+            break
+        asked = [field for field in answers if K.fields[field].ask.get("es") in "\n".join(replies)]
+        assert asked, f"a question in Spanish: {replies}"
+        replies = text(answers[asked[0]])
+    made = text(_choice(replies, K.message("button_make_letter", "es")))
+    print("\n=== SMS, in Spanish, from story to the letter link (as the fake Twilio recorded it)")
+    for body, bodies in turns:
+        print(f"\nPARENT: {body}\n" + "\n---\n".join(f"TEXT: {b}" for b in bodies))
+    sent = "\n".join(made)
+    assert "Ya tiene su carta: la carta en inglés para la escuela y después su copia en español" in sent
+    links = re.findall(r"https?://\S+?\.(?:pdf|docx)\b", sent)
+    assert len(links) == 2, sent
+    assert K.messages["letter_ready_sms_with_copy"].get("en")[:20] not in sent  # told in Spanish only
+
+
 def test_the_first_text_offers_spanish_and_2_takes_it(stack: SmsStack, twilio):
     number = "+15550102102"
     stack.text(number, "hi")
