@@ -107,7 +107,8 @@ def _short(value: Any) -> str:
 def stack(tmp_path_factory, twilio):
     # The fuzz is about input, not limits: nothing here may be held back for speed.
     made = SmsStack.with_twilio(tmp_path_factory.mktemp("fuzz"), twilio,
-                                IEP_RATE_CONVERSATION="99999/1", IEP_RATE_ADDRESS="99999/1")
+                                IEP_RATE_CONVERSATION="99999/1", IEP_RATE_ADDRESS="99999/1",
+                                IEP_RATE_API_KEY="99999/1")  # the test client sends the stack's API key
     with running(made, "actions", "rasa"):
         yield made
     _write_summary()
