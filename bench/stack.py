@@ -50,7 +50,7 @@ OUT = Path(__file__).resolve().parent / "out"
 BASE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
 # The load comes from one address, each conversation far faster than a parent types: our rate limits
 # would answer most of it with 429 (tests/test_limits.py covers them). The stock assistant has none.
-UNLIMITED = {"IEP_RATE_CONVERSATION": "99999/1", "IEP_RATE_ADDRESS": "99999/1"}
+UNLIMITED = {"IEP_RATE_CONVERSATION": "99999/1", "IEP_RATE_ADDRESS": "99999/1", "IEP_RATE_API_KEY": "99999/1"}
 
 
 @dataclass(frozen=True)
