@@ -104,6 +104,21 @@ async def test_expired_link_is_a_kind_410_page(client, service, knowledge):
     assert token not in page and CONCERN_SENTENCE not in page
 
 
+@pytest.mark.parametrize("accept, language", [
+    ("es-US,es;q=0.9,en;q=0.8", "es"), ("es", "es"), ("en-US,en;q=0.9,es;q=0.8", "en"), ("fr-FR,es;q=0.5", "es"),
+    ("pt-BR", "en"), ("", "en"), ("es;q=abc,en;q=0.2", "en"), (";;,,=", "en")])
+async def test_a_link_page_speaks_the_language_the_phone_asks_for(client, service, knowledge, accept, language):
+    _, token = make_letter(service, knowledge, datetime.now() - timedelta(days=31))
+    response = await client.get(f"/letters/{token}/letter.pdf", headers={"Accept-Language": accept})
+    assert response.status == 410
+    page = html.unescape(await response.text())
+    assert f'<html lang="{language}">' in page
+    assert knowledge.message("link_expired", language) in page
+    assert knowledge.message("link_page_title", language) in page
+    missing = await client.get("/letters/nothing-here/letter.pdf", headers={"Accept-Language": accept})
+    assert knowledge.message("link_unknown", language) in html.unescape(await missing.text())
+
+
 async def test_wrong_token_is_a_404_page(client, service, knowledge):
     _, token = make_letter(service, knowledge, datetime.now())
     wrong = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")

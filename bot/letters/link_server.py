@@ -18,6 +18,7 @@ from bot.letters.drafting import TEMPLATES
 from bot.letters.service import LetterService
 from bot.ops.log_privacy import LogPolicy, install
 from bot.ops.settings import Settings
+from bot.understanding.language import LANGUAGES
 
 SUFFIX_FORMATS = {"pdf": "pdf", "docx": "docx", "txt": "text", "html": "html"}
 PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -26,10 +27,33 @@ logger = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024  # links are GET only: nothing a parent sends here needs a body
 
 
-def make_app(service: LetterService, knowledge: Knowledge, language: str = "en") -> web.Application:
+def page_language(accept_language: str | None) -> str:
+    """The language of a link's own page: the parent's browser's first choice of ours (Accept-Language), else English.
+    A broken or expired link tells us nothing about whose it was, so the phone's language is the best evidence."""
+    best, best_q = "en", 0.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        language = tag.strip().lower().split("-", 1)[0]
+        if language not in LANGUAGES:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > best_q:
+            best, best_q = language, q
+    return best
+
+
+def make_app(service: LetterService, knowledge: Knowledge) -> web.Application:
     pages = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(["j2", "html"]))
 
-    def page(status: int, message_key: str) -> web.Response:
+    def page(request: web.Request, status: int, message_key: str) -> web.Response:
+        language = page_language(request.headers.get("Accept-Language"))
         html = pages.get_template("link.html.j2").render(
             language=language, title=knowledge.message("link_page_title", language),
             message=knowledge.message(message_key, language))
@@ -39,16 +63,16 @@ def make_app(service: LetterService, knowledge: Knowledge, language: str = "en")
         token = request.match_info["token"]
         fmt = SUFFIX_FORMATS.get(request.match_info["suffix"])
         if fmt is None:
-            return page(404, "link_unknown")
+            return page(request, 404, "link_unknown")
         try:
             found = await asyncio.to_thread(service.file, token, fmt, datetime.now())
         except Exception:  # noqa: BLE001 - never show a trace to a parent; the log has no token
             logger.exception("could not serve a letter file")
-            return page(500, "letter_failed")
+            return page(request, 500, "letter_failed")
         if found.status == "expired":
-            return page(410, "link_expired")
+            return page(request, 410, "link_expired")
         if found.status != "ok":
-            return page(404, "link_unknown")
+            return page(request, 404, "link_unknown")
         headers = dict(PRIVATE, **{"Content-Disposition": f'attachment; filename="{found.filename}"'})
         return web.Response(body=found.body, headers=headers, content_type=found.media_type.split(";")[0],
                             charset="utf-8" if "charset" in found.media_type else None)
