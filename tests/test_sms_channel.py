@@ -70,7 +70,7 @@ def test_quick_replies_become_numbers_and_a_number_picks_one(sms, twilio):
     sms.text(number, "My son is in 5th grade with an IEP for ADHD. I asked the school for a copy of his records and "
                      "files three weeks ago and they still have not given me anything.")
     bodies = settle(sms, twilio, number)
-    offered = [b for b in bodies if "Reply 1 for" in b]
+    offered = [b for b in bodies if "Reply with a number:\n1 for" in b]
     assert offered, bodies
     sms.text(number, "1")
     settle(sms, twilio, number)
@@ -148,8 +148,8 @@ def test_deleting_by_text_forgets_the_number(sms, twilio):
     sms.text(number, "please delete my data")
     bodies = settle(sms, twilio, number)
     assert "Delete it all?" in " ".join(bodies)
-    choice = [b for b in bodies if "Reply 1 for" in b][-1]
-    assert "1 for Yes" in choice, choice
+    choice = [b for b in bodies if "Reply with a number:" in b][-1]
+    assert "\n1 for Yes" in choice, choice
     sms.text(number, "1")
     twilio.wait_for(number, len(bodies) + 1)
     time.sleep(1)
@@ -178,7 +178,7 @@ def test_a_reminder_is_texted_once_by_the_worker_and_never_after_stop(sms, twili
     subprocess.run(worker, cwd=ROOT, env=sms.env, check=True, timeout=120, capture_output=True)
     reminded = twilio.to(number)[before:]
     assert len(reminded) >= 1 and "Has the school answered?" in " ".join(reminded)
-    assert "Reply 1 for" in reminded[-1]  # its quick replies, as numbers
+    assert "Reply with a number:\n1 for" in reminded[-1]  # its quick replies, as numbers
     subprocess.run(worker, cwd=ROOT, env=sms.env, check=True, timeout=120, capture_output=True)
     assert len(twilio.to(number)) == before + len(reminded)  # once
     sms.text(number, "STOP")

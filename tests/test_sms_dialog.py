@@ -44,6 +44,19 @@ def test_other_numbers_are_words_for_the_assistant(body):
     assert decide(Inbound(body), False, CHOICES).text == body.strip()
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_long_list_of_choices_is_cut_between_choices_never_inside_one(knowledge, language):
+    """A letter summary offers a choice per detail; in Spanish (UCS-2, 201 characters a body) it runs over a body."""
+    titles = [knowledge.message("button_change", language, label=f"{knowledge.fields[field].label.get(language)}")
+              for field in list(knowledge.fields)[:9]]
+    buttons = [{"title": title, "payload": f"/change_field{{\"n\": {n}}}"} for n, title in enumerate(titles)]
+    out = write([{"text": knowledge.message("summary_question", language), "buttons": buttons}], knowledge, language)
+    assert len(out.bodies) > 1
+    for number, title in enumerate(titles, start=1):
+        choice = knowledge.message("sms_choice", language, number=number, title=title)
+        assert sum(choice in body.splitlines() for body in out.bodies) == 1, (choice, out.bodies)
+
+
 def test_a_picture_with_no_words_gets_its_own_reply():
     assert decide(Inbound("", media_count=1), False, CHOICES).kind == "no_text"
     assert decide(Inbound("   "), False, CHOICES).kind == "no_text"
@@ -54,7 +67,7 @@ def test_buttons_become_numbered_choices_and_replies_share_texts(knowledge):
                  {"text": "What can help next:", "buttons": [{"title": t, "payload": p} for t, p in CHOICES]}],
                 knowledge, "en")
     assert out.choices == CHOICES
-    assert len(out.bodies) == 1 and "Reply 1 for Write a records request, 2 for Do I need an advocate?" in out.bodies[0]
+    assert len(out.bodies) == 1 and "Reply with a number:\n1 for Write a records request\n2 for Do I need an advocate?" in out.bodies[0]
     assert "- You can ask" in out.bodies[0] and encoding(out.bodies[0]) == "GSM-7"  # the bullet costs no UCS-2
 
 

@@ -122,8 +122,8 @@ def test_a_spanish_conversation_by_sms(stack: SmsStack, twilio):
 
 
 def _choice(bodies: list[str], title: str) -> str:
-    """The number an SMS offers for the choice titled `title` ("2. Hacer la carta", "Responda 1 para ...")."""
-    found = re.search(rf"(?m)(?:^(\d+)\. |Responda (\d+) para ){re.escape(title)}", "\n".join(bodies))
+    """The number an SMS offers for the choice titled `title` ("2. Hacer la carta", or "1 para ..." under "Responda con un número:")."""
+    found = re.search(rf"(?m)^(?:(\d+)\. |(\d+) para ){re.escape(title)}", "\n".join(bodies))
     assert found, f"no choice '{title}' in {bodies}"
     return found.group(1) or found.group(2)
 

@@ -103,11 +103,10 @@ def write(replies: Sequence[Mapping], knowledge: Knowledge, language: str, intro
                    if b.get("payload")]
         if buttons:
             choices = buttons  # only the latest choices can be answered with a number
-            offered = knowledge.message("sms_choice_join", language).join(
-                knowledge.message("sms_choice", language, number=i, title=title)
-                for i, (title, _) in enumerate(buttons, start=1))
-            text = "\n".join(part for part in (text, knowledge.message("sms_choices", language, choices=offered))
-                             if part)
+            # One choice a line, so that a long list is cut between choices, never inside one.
+            offered = [knowledge.message("sms_choice", language, number=i, title=title)
+                       for i, (title, _) in enumerate(buttons, start=1)]
+            text = "\n".join(part for part in (text, knowledge.message("sms_choices", language), *offered) if part)
         if text:
             texts.append(text)
     if intro:
