@@ -92,6 +92,18 @@ def test_the_reply_after_a_spanish_story_offers_it_as_a_button_and_names_it(know
     assert BUTTON not in [b.payload for r in english.replies for b in r.buttons]
 
 
+def test_the_rights_reply_names_the_right_behind_the_letter_with_its_citation(knowledge):
+    right = knowledge.rights[LETTER]
+    story = "Quiero pedir una reunión del IEP porque mi hija no avanza, y en la última junta no entendí nada."
+    turn = Conversation(knowledge).explain(["meeting_request"], story, State(language="es"))
+    said = next(r.text for r in turn.replies if r.text.startswith(knowledge.message("rights_intro", "es")))
+    assert right.name.get("es") in said and right.citation in said
+    assert said.count(right.citation) == 1
+    english = Conversation(knowledge).explain(["meeting_request"], "I want an IEP meeting, she is stuck.", State())
+    said = next(r.text for r in english.replies if r.text.startswith(knowledge.message("rights_intro", "en")))
+    assert right.citation not in said
+
+
 def test_next_steps_keep_three_buttons_and_the_situations_first_letters(knowledge):
     situations = ["evaluation_denied"]  # three letters of its own
     advocate = judge("", situations, knowledge, "es")
@@ -110,6 +122,7 @@ def test_the_triage_report_lists_it_for_a_spanish_story_only(knowledge):
     english = report("m2", parse("I want a meeting before the annual review.", "en"), knowledge)
     assert spanish["letters"] == ["meeting_request", LETTER]
     assert english["letters"] == ["meeting_request"]
+    assert spanish["rights"][-1] == LETTER and LETTER not in english["rights"]
 
 
 def test_a_coming_meeting_offers_it_to_a_spanish_speaking_parent(knowledge):
@@ -220,6 +233,12 @@ def test_a_language_offer_for_a_letter_a_situation_already_lists_fails(broken): 
 def test_a_language_offer_without_a_language_fails(broken):  # noqa: F811
     folder = broken("situations.yml", lambda d: d["language_offers"][LETTER].update(languages=[]))
     with pytest.raises(KnowledgeError, match="names no language"):
+        load_from(folder)
+
+
+def test_a_language_offer_naming_an_unknown_right_fails_with_its_name(broken):  # noqa: F811
+    folder = broken("situations.yml", lambda d: d["language_offers"][LETTER].update(right="no_such_right"))
+    with pytest.raises(KnowledgeError, match="language_offers 'language_access'.*no_such_right"):
         load_from(folder)
 
 

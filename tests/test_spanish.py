@@ -110,7 +110,11 @@ def test_a_reply_cites_the_same_rules_in_both_languages(knowledge, situation):
     said = {lang: "\n".join(r.text for r in talk.explain([situation], "", State(language=lang)).replies)
             for lang in ("en", "es")}
     assert _citations(said["en"]), situation
-    assert _citations(said["en"]) == _citations(said["es"]), situation
+    # The one difference allowed: a Spanish-speaking parent's meeting story also hears of the interpreter
+    # (the language-access letter's right, bot/knowledge/situations.yml `language_offers`).
+    offer = knowledge.language_offers["language_access"]
+    extra = _citations(knowledge.rights[offer.right].citation) if situation in offer.situations else []
+    assert sorted(_citations(said["en"]) + extra) == _citations(said["es"]), situation
 
 
 def test_faq_answers_cite_the_same_rules_in_both_languages(knowledge):

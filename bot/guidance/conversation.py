@@ -76,7 +76,7 @@ class Conversation:
         out.append(replies.reflection(situations, k, lang))
         if question in k.faq:  # the story ended in a question we can answer: answer it, then the rest
             out.append(Reply(k.message("question_answer", lang, answer=self._faq_text(question, lang))))
-        right_keys = replies.rights_for(situations, k)
+        right_keys = replies.rights_offered(situations, text, lang, k)
         if right_keys:
             out.append(replies.rights(right_keys, k, lang))
         out.append(replies.next_steps(situations, judge(text, situations, k, lang), k, lang, text))

@@ -49,6 +49,17 @@ def rights_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
     return chosen
 
 
+def rights_offered(situations: Sequence[str], text: str, language: str, knowledge: Knowledge) -> list[str]:
+    """The situations' rights (`rights_for`), then the right of each letter of ours the story leads to
+    (`language_offers`): a Spanish-speaking parent told of a meeting hears of the interpreter with the letter."""
+    chosen = rights_for(situations, knowledge)
+    own = letters_for(situations, knowledge)
+    chosen += [offer.right for offer in knowledge.language_offers.values()
+               if offer.right and offer.right not in chosen and offer.letter not in own
+               and offer_holds(offer, situations, text, language, knowledge)]
+    return chosen
+
+
 def letters_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
     """The letters of the situations, as shared/situations.yml lists them."""
     return list(dict.fromkeys(letter for s in situations for letter in knowledge.situations[s].letters))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from bot.guidance.advocate import judge
-from bot.guidance.replies import letters_offered, rights_for
+from bot.guidance.replies import letters_offered, rights_offered
 from bot.knowledge import Knowledge
 
 TOP = 5  # the contract asks for at least the top three
@@ -25,7 +25,7 @@ def report(message_id: Any, parse: Mapping[str, Any], knowledge: Knowledge) -> d
         "id": message_id,
         "situations": [{"id": s["id"], "confidence": round(float(s["confidence"]), 4)} for s in ranked[:TOP]],
         "advocate": {"level": advocate.level, "reasons": list(advocate.reasons)},
-        "rights": rights_for(applies, knowledge) if applies else [],
+        "rights": rights_offered(applies, text, found.get("language") or "", knowledge) if applies else [],
         "letters": letters_offered(applies, text, found.get("language") or "", knowledge),
         "applies": applies,
     }

@@ -226,7 +226,7 @@ def _situations(data: Mapping[str, Any], rights: Mapping[str, Right], letters: M
 
 
 def _language_offers(data: Mapping[str, Any], situations: Mapping[str, Situation], letters: Mapping[str, Letter],
-                     glossary: Mapping[str, GlossaryTerm]) -> dict[str, LanguageOffer]:
+                     glossary: Mapping[str, GlossaryTerm], rights: Mapping[str, Right]) -> dict[str, LanguageOffer]:
     offers = {}
     for key, entry in (data.get("language_offers") or {}).items():
         where = f"situations.yml: language_offers '{key}'"
@@ -244,11 +244,13 @@ def _language_offers(data: Mapping[str, Any], situations: Mapping[str, Situation
             terms=_list(entry.get("terms"), f"{where}, terms"),
             words=tuple(str(w).lower() for lang, values in words.items()
                         for w in _list([str(v) for v in values or []], f"{where}, words {lang}")),
+            right=str(entry["right"]) if entry.get("right") else None,
         )
         if not offer.languages:
             raise KnowledgeError(f"{where}: names no language")
         _known(where, "situation", offer.situations, situations, "situations.yml")
         _known(where, "term", offer.terms, glossary, "glossary.yml")
+        _known(where, "right", (offer.right,) if offer.right else (), rights, "rights.yml")
         if any(key in s.letters for s in situations.values()):
             raise KnowledgeError(f"{where}: a situation already offers '{key}'; the contract's lists and ours "
                                  "stay apart")
@@ -393,7 +395,7 @@ def load_from(directory: Path) -> Knowledge:
     for spec in fields.values():
         _known(f"letters.yml: field '{spec.key}'", "terms group", spec.terms, letter_terms.groups, "letter_terms.yml")
     glossary = _glossary(_read(directory, "glossary.yml"), rights)
-    language_offers = _language_offers(situation_data, situations, letters, glossary)
+    language_offers = _language_offers(situation_data, situations, letters, glossary, rights)
     messages = {key: _texts(value, f"messages.yml: message '{key}'")
                 for key, value in _section(_read(directory, "messages.yml"), "messages", "messages.yml").items()}
     return Knowledge(

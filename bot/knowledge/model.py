@@ -112,6 +112,7 @@ class LanguageOffer:
     situations: tuple[str, ...]  # a story that is one of these
     terms: tuple[str, ...]  # or names one of these glossary terms
     words: tuple[str, ...]  # or says one of these words, in any language (lower case)
+    right: str | None = None  # said after the situations' rights wherever the letter is offered (rights.yml)
 
 
 @dataclass(frozen=True)

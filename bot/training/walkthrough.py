@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.guidance.advocate import judge
 from bot.guidance.conversation import Conversation, State
-from bot.guidance.replies import MAX_LETTERS, letters_offered, rights_for
+from bot.guidance.replies import MAX_LETTERS, letters_offered, rights_offered
 from bot.guidance.report import report
 from bot.knowledge import Knowledge
 from bot.letters.drafting import TEMPLATES
@@ -64,7 +64,7 @@ def walk(scenario: Scenario, parse: Mapping[str, Any], knowledge: Knowledge, lan
     why_situations = tuple(say("walk_situation", situation=k.situations[s].title.get(language),
                                confidence=f"{confidence.get(s, 0.0):.2f}") for s in applies)
     why_rights = tuple(say("walk_right", right=k.rights[r].name.get(language), citation=k.rights[r].citation)
-                       for r in rights_for(applies, k))
+                       for r in rights_offered(applies, text, spoken, k))
     letters = [k.letters[x].name.get(language) for x in letters_offered(applies, text, spoken, k)[:MAX_LETTERS]]
     signs = ", ".join(advocate.signs) or say("walk_no_signs")
     why_next = (say("walk_letters", letters=", ".join(letters)) if letters else "",
