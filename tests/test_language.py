@@ -74,6 +74,22 @@ def checker() -> InputChecker:
     ("pues la verdad no se q hacer con el IEP de mi hijo porque no le dan el speech", "es"),
     ("My son is in 3rd grade and the school said no to testing", "en"),
     ("ok", ""),
+    # The detector runs in low-accuracy mode (20 MB, not 266): on short English it guessed Tagalog or Vietnamese,
+    # on Spanglish French or Portuguese. Our own evidence keeps these.
+    ("stop checking in on me", "en"),
+    ("how do i ask for an iep meeting in writing", "en"),
+    ("iep vs 504 for a kid with dyslexia?", "en"),
+    ("Can I say no al reevaluation report? No lo firmé y no estoy de acuerdo con lo que dice", "es"),
+    ("no le an dado su calculadora en todo el ano y esta en el iep", "es"),
+    # A longer Portuguese or French message shares a few Spanish words ("que", "de", "para", "un", "la").
+    ("Olá, meu filho tem oito anos e tem um IEP por causa do autismo. A escola disse que não tem terapeuta de fala "
+     "para ele este ano e que ele vai ficar sem as sessões até março. O que eu posso fazer?", "pt"),
+    ("Bonjour, mon fils a un IEP pour la dyslexie mais l'école ne lui donne plus ses heures d'aide en lecture depuis "
+     "janvier. Que puis-je faire?", "fr"),
+    ("Con trai tôi bị tự kỷ và nhà trường nói rằng cháu không cần dịch vụ giáo dục đặc biệt nữa. Tôi phải làm gì?",
+     "vi"),
+    ("Ang anak ko ay may autism at sinabi ng paaralan na hindi na siya bibigyan ng speech therapy ngayong taon.",
+     "tl"),
 ])
 def test_the_input_check_tells_a_third_language_apart(checker, text, language):
     assert checker.check(text).language == language

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lingua import Language, LanguageDetectorBuilder
 
-from bot.understanding.language import MIN_VOTES, asked_for, evidence, haitian, votes
+from bot.understanding.language import asked_for, evidence, haitian, spanish_share
 from bot.understanding.safety import as_shown, digits_as_letters
 
 # The whole message is one command ("/restart", "/make_letter{...}") or an intent's name ("EXTERNAL_reminder").
@@ -17,6 +17,10 @@ _TYPED_COMMAND = re.compile(r"/[A-Za-z_][\w-]*(?:[@{].*)?|[A-Za-z]+_[A-Za-z_]+(?
 # Database commands and the marks of an injection: never how a parent writes about school.
 _CODE = re.compile(r"\bunion\s+(?:all\s+)?select\b|\b(?:delete\s+from|drop\s+table|insert\s+into|truncate\s+table)\b"
                    r"|;\s*--|'\s*or\s+'?\d+'?\s*=\s*'?\d+", re.I)
+# The detector (low-accuracy mode, see InputChecker) guesses wildly on a few words: "stop checking in on me"
+# came out Tagalog. Below this length a message keeps the language our own evidence gives.
+MIN_DETECT_CHARS = 40
+SHARED_SHARE = 0.25  # at most this share of Spanish function words in a third language (measured: Portuguese 0.2)
 MAX_CHARS = 4000  # we read this much closely; a 20,000-character paste is cut here, with a note
 # Languages that families in the US commonly write in; a short list keeps the detector small and fast.
 _LANGUAGES = {Language.ENGLISH: "en", Language.SPANISH: "es", Language.FRENCH: "fr", Language.PORTUGUESE: "pt",
@@ -68,14 +72,14 @@ class InputChecker:
         if haitian(text):  # the detector does not know Haitian Creole
             return "ht"
         clear = evidence(text) or ""
-        if len(re.findall(r"[^\W\d_]{2,}", text)) < 4:
+        words = re.findall(r"[^\W\d_]{2,}", text)
+        if len(words) < 4 or len(text) < MIN_DETECT_CHARS or clear == "en":  # English function words are ours alone
             return clear
-        values = self._detector.compute_language_confidence_values(text)
-        best, ours = values[0], sum(v.value for v in values if v.language in (Language.ENGLISH, Language.SPANISH))
+        best = self._detector.compute_language_confidence_values(text)[0]
         # The detector reads Spanglish as English, so it only ever adds a third language, never picks en or es;
-        # and a Spanish text with words Portuguese shares ("de", "para") keeps its Spanish unless the detector is sure.
+        # and a text keeps its Spanish when Spanish function words are a good share of it (`spanish_share`).
         if best.language not in (Language.ENGLISH, Language.SPANISH) and best.value >= 0.6 and (
-                ours < 0.2 or votes(text).spanish <= MIN_VOTES):
+                spanish_share(text) <= SHARED_SHARE):
             return _LANGUAGES[best.language]
         return clear
 

@@ -87,6 +87,13 @@ def votes(text: str) -> Votes:
     return Votes(spanish, english)
 
 
+def spanish_share(text: str) -> float:
+    """The share of a message's words that are Spanish function words (accents aside): a third or more in
+    Spanish and Spanglish, a tenth or so in Portuguese or French, which share a few ("de", "que", "para")."""
+    words = fold(text).split()
+    return sum(w in _SPANISH for w in words) / max(len(words), 1)
+
+
 def evidence(text: str) -> str | None:
     """'es' or 'en' when the message clearly is that language; None when it could be either."""
     counted = votes(text)
