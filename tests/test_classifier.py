@@ -53,6 +53,18 @@ def test_a_small_model_too():
     assert np.allclose([[row[label] for label in model.labels] for row in ours], theirs, rtol=0, atol=1e-12)
 
 
+def test_the_weights_are_held_once(trained, tmp_path):
+    """The model's largest part, a float per feature and label, is scikit-learn's `coef_` itself, laid out so that
+    scoring needs no second copy; and the n-grams min_df dropped are not kept, nor saved."""
+    for model in (trained, IntentModel.train(["reading stalled", "speech missed", "test him"], ["a", "b", "c"])):
+        coef = model.pipeline.named_steps["classifier"].coef_
+        assert coef.flags.f_contiguous and np.shares_memory(model._weights[0], coef)
+    model.save(tmp_path)
+    again = IntentModel.load(tmp_path)
+    assert all(v.stop_words_ is None for _, v in again.pipeline.named_steps["features"].transformer_list)
+    assert np.shares_memory(again._weights[0], again.pipeline.named_steps["classifier"].coef_)
+
+
 def test_joined_units_give_the_probabilities_of_the_joined_texts(trained):
     """Triage's shortcut (a sentence pair's word and character counts summed from its sentences, plus the word pair
     across the join) changes no number, on every held-out story and scenario opening, each cut into sentences as

@@ -90,6 +90,11 @@ def checker() -> InputChecker:
      "vi"),
     ("Ang anak ko ay may autism at sinabi ng paaralan na hindi na siya bibigyan ng speech therapy ngayong taon.",
      "tl"),
+    ("Preciso de ajuda para saber se a escola pode tirar a terapia dele", "pt"),  # "de", "para", "se" are not enough
+    # Another script cannot be mistaken for English or Spanish: short is fine.
+    ("제 아들이 학교에서 도움을 못 받아요", "ko"),
+    ("Мой сын не получает логопеда в школе", "ru"),
+    ("ابني لا يحصل على خدماته في المدرسة", "ar"),
 ])
 def test_the_input_check_tells_a_third_language_apart(checker, text, language):
     assert checker.check(text).language == language

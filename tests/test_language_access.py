@@ -13,7 +13,15 @@ import yaml
 from bot.cases.flow import CaseFlow
 from bot.guidance.advocate import judge
 from bot.guidance.conversation import Conversation, State
-from bot.guidance.replies import MAX_LETTERS, letters_for, letters_offered, next_steps
+from bot.guidance.replies import (
+    MAX_LETTERS,
+    MAX_RIGHTS,
+    letters_for,
+    letters_offered,
+    next_steps,
+    rights_for,
+    rights_offered,
+)
 from bot.guidance.report import report
 from bot.knowledge import KnowledgeError
 from bot.knowledge.loader import load_from
@@ -104,6 +112,17 @@ def test_the_rights_reply_names_the_right_behind_the_letter_with_its_citation(kn
     assert right.citation not in said
 
 
+def test_the_right_behind_the_letter_takes_the_last_place_never_a_fifth(knowledge):
+    right = knowledge.language_offers[LETTER].right
+    story = "No avanza en lectura y quiero una reunión."
+    for situations in (["stalled_progress", "meeting_request"], ["placement_change", "behavior_discipline",
+                                                                 "meeting_request"]):
+        english = rights_for(situations, knowledge)
+        spanish = rights_offered(situations, story, "es", knowledge)
+        assert len(spanish) <= MAX_RIGHTS and spanish[-1] == right
+        assert spanish[:-1] == english[:len(spanish) - 1]  # the situations' own, most important first
+
+
 def test_next_steps_keep_three_buttons_and_the_situations_first_letters(knowledge):
     situations = ["evaluation_denied"]  # three letters of its own
     advocate = judge("", situations, knowledge, "es")
@@ -122,7 +141,8 @@ def test_the_triage_report_lists_it_for_a_spanish_story_only(knowledge):
     english = report("m2", parse("I want a meeting before the annual review.", "en"), knowledge)
     assert spanish["letters"] == ["meeting_request", LETTER]
     assert english["letters"] == ["meeting_request"]
-    assert spanish["rights"][-1] == LETTER and LETTER not in english["rights"]
+    right = knowledge.language_offers[LETTER].right
+    assert spanish["rights"][-1] == right and right not in english["rights"]
 
 
 def test_a_coming_meeting_offers_it_to_a_spanish_speaking_parent(knowledge):

@@ -57,6 +57,14 @@ def test_a_long_list_of_choices_is_cut_between_choices_never_inside_one(knowledg
         assert sum(choice in body.splitlines() for body in out.bodies) == 1, (choice, out.bodies)
 
 
+def test_a_long_reply_is_cut_before_its_choices_not_between_them_and_their_heading(knowledge):
+    text = " ".join(["Here is one more thing to know about the meeting and the papers."] * 5)  # 329 characters
+    out = write([{"text": text, "buttons": [{"title": t, "payload": p} for t, p in CHOICES]}], knowledge, "en")
+    heading = knowledge.message("sms_choices", "en")
+    holding = [body for body in out.bodies if heading in body]
+    assert len(holding) == 1 and holding[0].split(heading, 1)[1].startswith("\n1 for "), out.bodies
+
+
 def test_a_picture_with_no_words_gets_its_own_reply():
     assert decide(Inbound("", media_count=1), False, CHOICES).kind == "no_text"
     assert decide(Inbound("   "), False, CHOICES).kind == "no_text"

@@ -92,7 +92,8 @@ def decide(inbound: Inbound, opted_out: bool, choices: Sequence[tuple[str, str]]
 
 
 def write(replies: Sequence[Mapping], knowledge: Knowledge, language: str, intro: bool = False) -> Outbound:
-    """The assistant's replies for one turn as SMS bodies. Quick replies become "Reply 1 for ..."; a letter
+    """The assistant's replies for one turn as SMS bodies. Quick replies become numbered choices, one a line
+    under "Reply with a number:"; a letter
     shown in full on the web arrives by SMS as its link (the letter flow sends that) and is skipped here.
     The first text (`intro`) says who we are, how to stop, and how to have it all in the other language."""
     texts = [knowledge.message("sms_intro", language)] if intro else []
@@ -103,10 +104,13 @@ def write(replies: Sequence[Mapping], knowledge: Knowledge, language: str, intro
                    if b.get("payload")]
         if buttons:
             choices = buttons  # only the latest choices can be answered with a number
-            # One choice a line, so that a long list is cut between choices, never inside one.
+            # The choices are a text of their own, one a line: a long reply is cut before "Reply with a number:",
+            # never between it and the first choice, and a long list between choices, never inside one.
             offered = [knowledge.message("sms_choice", language, number=i, title=title)
                        for i, (title, _) in enumerate(buttons, start=1)]
-            text = "\n".join(part for part in (text, knowledge.message("sms_choices", language), *offered) if part)
+            if text:
+                texts.append(text)
+            text = "\n".join((knowledge.message("sms_choices", language), *offered))
         if text:
             texts.append(text)
     if intro:

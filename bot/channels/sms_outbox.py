@@ -73,7 +73,7 @@ class SmsOutbox:
         contact = self.contacts.get(key)
         if contact is None or contact.opted_out or not contact.number:
             return Texted(False, already, 0)
-        outbound = write(replies, self.knowledge, contact.language or self.language)  # "Reply 1 for" in theirs
+        outbound = write(replies, self.knowledge, contact.language or self.language)  # choices "1 for ..." in theirs
         sent = already
         for body in outbound.bodies[already:]:
             try:  # one body per event loop: the caller's database write runs between bodies, outside any loop

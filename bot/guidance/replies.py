@@ -54,10 +54,10 @@ def rights_offered(situations: Sequence[str], text: str, language: str, knowledg
     (`language_offers`): a Spanish-speaking parent told of a meeting hears of the interpreter with the letter."""
     chosen = rights_for(situations, knowledge)
     own = letters_for(situations, knowledge)
-    chosen += [offer.right for offer in knowledge.language_offers.values()
-               if offer.right and offer.right not in chosen and offer.letter not in own
-               and offer_holds(offer, situations, text, language, knowledge)]
-    return chosen
+    extra = [offer.right for offer in knowledge.language_offers.values()
+             if offer.right and offer.right not in chosen and offer.letter not in own
+             and offer_holds(offer, situations, text, language, knowledge)]
+    return chosen[:MAX_RIGHTS - len(extra)] + extra if extra else chosen  # still MAX_RIGHTS at most
 
 
 def letters_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:

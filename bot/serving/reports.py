@@ -116,12 +116,13 @@ def heldout(args: argparse.Namespace) -> int:
     gap = long_scores.top1 - spanish_scores.top1
     print(f"  first situation macro F1 {spanish_f1:.3f}   top-1 {gap * 100:+.1f} points behind English"
           if gap > 0 else f"  first situation macro F1 {spanish_f1:.3f}   top-1 not behind English")
-    _print_new_writers(long_gold, long_answers, spanish_gold, spanish_answers)
+    new_writers = _new_writers(long_gold, long_answers, spanish_gold, spanish_answers)
     floor = _floor()
     if args.json:
         Path(args.json).write_text(json.dumps({"macro_f1": macro, "per_intent": per, "stories": story,
                                                "long_stories": long_scores.__dict__, "long_f1": long_f1,
-                                               "spanish_stories": spanish_scores.__dict__, "spanish_f1": spanish_f1},
+                                               "spanish_stories": spanish_scores.__dict__, "spanish_f1": spanish_f1,
+                                               "new_writers": new_writers},
                                               indent=2))
     low = [f"macro F1 {macro:.3f} < {floor['macro_f1']}"] if macro < floor["macro_f1"] else []
     if story["recall_at_3"] < floor["story_recall_at_3"]:
@@ -133,19 +134,21 @@ def heldout(args: argparse.Namespace) -> int:
     return 1 if low else 0
 
 
-def _print_new_writers(english: list[dict], english_answers: dict[str, dict], spanish: list[dict],
-                       spanish_answers: dict[str, dict]) -> None:
-    """The fairest comparison of the two languages: stories by writers none of whose stories were trained on,
-    written at the same time to the same brief. A story held out of a trained writer's batch shares that writer's
-    habits, which flatters the model (see README)."""
+def _new_writers(english: list[dict], english_answers: dict[str, dict], spanish: list[dict],
+                 spanish_answers: dict[str, dict]) -> dict[str, dict]:
+    """The fairest comparison of the two languages: the held-out stories that carry a `writer` (a whole batch held
+    out, by writers none of whose stories were trained on, written at the same time to the same brief). A story
+    held out of a trained writer's batch shares that writer's habits, which flatters the model (see README)."""
     english, spanish = [g for g in english if g.get("writer")], [g for g in spanish if g.get("writer")]
     if not english or not spanish:
-        return
+        return {}
     en, es = real_scores(english, english_answers), real_scores(spanish, spanish_answers)
+    gap = (en.top1 - es.top1) * 100
     print(f"Held-out stories by writers we never trained on: English {en.messages}, top-1 {en.top1:.3f}, "
           f"top-3 {en.top3:.3f}, advocate {en.advocate:.3f}; Spanish {es.messages}, top-1 {es.top1:.3f}, "
-          f"top-3 {es.top3:.3f}, advocate {es.advocate:.3f}; Spanish top-1 {(en.top1 - es.top1) * 100:+.1f} points "
-          "behind English")
+          f"top-3 {es.top3:.3f}, advocate {es.advocate:.3f}; Spanish top-1 "
+          + (f"{gap:.1f} points behind English" if gap > 0 else "not behind English"))
+    return {"english": en.__dict__, "spanish": es.__dict__}
 
 
 def _stories(path: Path, nlu: Any, knowledge: Any) -> tuple[list[dict], dict[str, dict]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lingua import Language, LanguageDetectorBuilder
 
-from bot.understanding.language import asked_for, evidence, haitian, spanish_share
+from bot.understanding.language import asked_for, evidence, haitian, shares
 from bot.understanding.safety import as_shown, digits_as_letters
 
 # The whole message is one command ("/restart", "/make_letter{...}") or an intent's name ("EXTERNAL_reminder").
@@ -17,10 +17,12 @@ _TYPED_COMMAND = re.compile(r"/[A-Za-z_][\w-]*(?:[@{].*)?|[A-Za-z]+_[A-Za-z_]+(?
 # Database commands and the marks of an injection: never how a parent writes about school.
 _CODE = re.compile(r"\bunion\s+(?:all\s+)?select\b|\b(?:delete\s+from|drop\s+table|insert\s+into|truncate\s+table)\b"
                    r"|;\s*--|'\s*or\s+'?\d+'?\s*=\s*'?\d+", re.I)
-# The detector (low-accuracy mode, see InputChecker) guesses wildly on a few words: "stop checking in on me"
-# came out Tagalog. Below this length a message keeps the language our own evidence gives.
+# The detector (low-accuracy mode, see InputChecker) guesses wildly on a few Latin-script words: "stop checking in
+# on me" came out Tagalog. Below this length such a message keeps the language our own evidence gives.
 MIN_DETECT_CHARS = 40
-SHARED_SHARE = 0.25  # at most this share of Spanish function words in a third language (measured: Portuguese 0.2)
+ENGLISH_SHARE = 0.2  # English function words in an English message: a third and more; Vietnamese without accents 0.17
+SPANISH_SHARE = 0.1  # words only Spanish writes, in a Spanish or Spanglish message: a fifth and more; Portuguese 0
+_NON_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u1E00-\u1EFF]")  # a letter of another script: no guessing
 MAX_CHARS = 4000  # we read this much closely; a 20,000-character paste is cut here, with a note
 # Languages that families in the US commonly write in; a short list keeps the detector small and fast.
 _LANGUAGES = {Language.ENGLISH: "en", Language.SPANISH: "es", Language.FRENCH: "fr", Language.PORTUGUESE: "pt",
@@ -42,8 +44,8 @@ class InputChecker:
     """Build once: the language detector takes a moment to set up."""
 
     def __init__(self) -> None:
-        # Low-accuracy mode reads trigrams only: 20 MB for these eleven languages instead of 266 MB (measured), and
-        # the detector only ever adds a third language to our own evidence, on messages of four words or more.
+        # Low-accuracy mode reads trigrams only: 20 MB for these eleven languages instead of 266 MB (measured). It
+        # only ever adds a third language to our own evidence, and on short Latin-script text not at all (`language`).
         self._detector = (LanguageDetectorBuilder.from_languages(*_LANGUAGES).with_low_accuracy_mode()
                           .with_preloaded_language_models().build())
 
@@ -73,13 +75,17 @@ class InputChecker:
             return "ht"
         clear = evidence(text) or ""
         words = re.findall(r"[^\W\d_]{2,}", text)
-        if len(words) < 4 or len(text) < MIN_DETECT_CHARS or clear == "en":  # English function words are ours alone
+        latin = not _NON_LATIN.search(text)
+        if len(words) < 4 or (latin and len(text) < MIN_DETECT_CHARS):
+            return clear
+        share = shares(text)
+        if latin and clear == "en" and share.english >= ENGLISH_SHARE:  # plainly English, whatever the guess
             return clear
         best = self._detector.compute_language_confidence_values(text)[0]
         # The detector reads Spanglish as English, so it only ever adds a third language, never picks en or es;
-        # and a text keeps its Spanish when Spanish function words are a good share of it (`spanish_share`).
+        # and a message with a good share of words only Spanish writes keeps its Spanish.
         if best.language not in (Language.ENGLISH, Language.SPANISH) and best.value >= 0.6 and (
-                spanish_share(text) <= SHARED_SHARE):
+                share.spanish_only <= SPANISH_SHARE):
             return _LANGUAGES[best.language]
         return clear
 
