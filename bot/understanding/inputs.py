@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lingua import Language, LanguageDetectorBuilder
 
-from bot.understanding.language import asked_for, evidence, haitian, shares
+from bot.understanding.language import asked_for, evidence, fold, haitian, votes
 from bot.understanding.safety import as_shown, digits_as_letters
 
 # The whole message is one command ("/restart", "/make_letter{...}") or an intent's name ("EXTERNAL_reminder").
@@ -22,6 +22,13 @@ _CODE = re.compile(r"\bunion\s+(?:all\s+)?select\b|\b(?:delete\s+from|drop\s+tab
 MIN_DETECT_CHARS = 40
 ENGLISH_SHARE = 0.2  # English function words in an English message: a third and more; Vietnamese without accents 0.17
 SPANISH_SHARE = 0.1  # words only Spanish writes, in a Spanish or Spanglish message: a fifth and more; Portuguese 0
+# Spanish function words Portuguese and French do not write (they write "com", "uma", "meu", "muito", "avec"...).
+_SPANISH_ONLY = frozenset("""
+el los las y del al con una unos unas mi mis pero muy hay usted ustedes ella ellos ellas yo tengo tiene tienen
+quiero quiere quieren puede pueden dijo dijeron dice dicen hace hacer hizo necesita necesito hijo hija hijos hijas
+nino nina ninos escuela maestra maestro ayuda cuando donde tambien ya ahora algo todos sin hasta entonces ni
+estoy estan ese esa eso esto lo nos
+""".split())
 _NON_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u1E00-\u1EFF]")  # a letter of another script: no guessing
 MAX_CHARS = 4000  # we read this much closely; a 20,000-character paste is cut here, with a note
 # Languages that families in the US commonly write in; a short list keeps the detector small and fast.
@@ -88,6 +95,21 @@ class InputChecker:
                 share.spanish_only <= SPANISH_SHARE):
             return _LANGUAGES[best.language]
         return clear
+
+
+@dataclass(frozen=True)
+class Shares:
+    spanish_only: float  # of the words, the share that only Spanish writes (`_SPANISH_ONLY`)
+    english: float  # of the words, the share that are English function words (bot/understanding/language.py)
+
+
+def shares(text: str) -> Shares:
+    """How much of a message is Spanish function words that Portuguese and French do not write ("de", "que",
+    "para" they do), and how much English function words: Spanish and Spanglish are full of the first, English of
+    the second, and Portuguese, French or Vietnamese typed without accents have little of either."""
+    words = fold(text).split()
+    n = max(len(words), 1)
+    return Shares(sum(w in _SPANISH_ONLY for w in words) / n, votes(text).english / n)
 
 
 def _odd_shape(text: str) -> str | None:

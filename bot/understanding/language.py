@@ -33,13 +33,6 @@ in on at for with from about he she they we i it this that these those what when
 should could want wants wanted said says need needs help please thanks thank hi hello just so if there
 them him get got because been any some very also now than then who which where
 """.split())
-# Spanish function words Portuguese and French do not write (they write "com", "uma", "meu", "muito", "avec"...).
-_SPANISH_ONLY = frozenset("""
-el los las y del al con una unos unas mi mis pero muy hay usted ustedes ella ellos ellas yo tengo tiene tienen
-quiero quiere quieren puede pueden dijo dijeron dice dicen hace hacer hizo necesita necesito hijo hija hijos hijas
-nino nina ninos escuela maestra maestro ayuda cuando donde tambien ya ahora algo todos sin hasta entonces ni
-estoy estan ese esa eso esto lo nos
-""".split())
 # One of these alone is enough: greetings and thanks nobody writes in the other language.
 _SPANISH_ALONE = frozenset({"hola", "gracias", "buenos dias", "buenas tardes", "buenas noches", "por favor",
                             "muchas gracias", "buen dia"})
@@ -92,22 +85,6 @@ def votes(text: str) -> Votes:
     if joined in _ENGLISH_ALONE:
         english += MIN_VOTES
     return Votes(spanish, english)
-
-
-@dataclass(frozen=True)
-class Shares:
-    spanish_only: float  # of the words, the share that only Spanish writes (`_SPANISH_ONLY`)
-    english: float  # of the words, the share that are English function words
-
-
-def shares(text: str) -> Shares:
-    """How much of a message is Spanish function words that Portuguese and French do not write ("de", "que",
-    "para" they do), and how much English function words. Used to tell a third language apart
-    (bot/understanding/inputs.py): Spanish and Spanglish are full of the first, English of the second, and
-    Portuguese, French or Vietnamese typed without accents have little of either."""
-    words = fold(text).split()
-    n = max(len(words), 1)
-    return Shares(sum(w in _SPANISH_ONLY for w in words) / n, sum(w in _ENGLISH for w in words) / n)
 
 
 def evidence(text: str) -> str | None:
