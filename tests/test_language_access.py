@@ -151,6 +151,9 @@ def test_a_coming_meeting_offers_it_to_a_spanish_speaking_parent(knowledge):
     english = [b.payload for r in flow.meeting_prep("en") for b in r.buttons]
     assert BUTTON in spanish and BUTTON not in english
     assert [p for p in spanish if p != BUTTON] == english
+    right = knowledge.rights[knowledge.language_offers[LETTER].right]
+    assert right.citation in "\n".join(r.text for r in flow.meeting_prep("es"))  # the letter's right, said with it
+    assert right.citation not in "\n".join(r.text for r in flow.meeting_prep("en"))
 
 
 # --- asked for by name --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.cases.deadlines import describe
 from bot.cases.store import Started
-from bot.guidance.replies import Button, Reply
+from bot.guidance.replies import Button, Reply, rights
 from bot.knowledge import Knowledge
 from bot.knowledge.dates import format_date
 from bot.letters.store import StoredLetter
@@ -56,11 +56,14 @@ class CaseFlow:
     def meeting_prep(self, language: str) -> list[Reply]:
         k = self.knowledge
         offer = [letter for letter in ("records_request", "advocate_attendance_notice") if letter in k.letters]
-        # A meeting is coming: a parent who writes in an offer's language (Spanish) can ask for an interpreter.
-        offer += [o.letter for o in k.language_offers.values() if language in o.languages]
+        # A meeting is coming: a parent who writes in an offer's language (Spanish) can ask for an interpreter,
+        # and hears the right the letter rests on.
+        ours = [o for o in k.language_offers.values() if language in o.languages]
+        offer += [o.letter for o in ours]
         buttons = tuple(Button(k.letters[letter].button.get(language), f'/make_letter{{"letter": "{letter}"}}')
                         for letter in offer)
-        return [Reply(k.message("meeting_prep", language), buttons)]
+        said = [rights([o.right for o in ours if o.right], k, language)] if any(o.right for o in ours) else []
+        return said + [Reply(k.message("meeting_prep", language), buttons)]
 
     def after_sent(self, started: "Started | None", today: date, language: str) -> list[Reply]:
         """After "I sent it": the legal clocks it started, then the check-in (or how to come back)."""

@@ -93,8 +93,8 @@ def decide(inbound: Inbound, opted_out: bool, choices: Sequence[tuple[str, str]]
 
 def write(replies: Sequence[Mapping], knowledge: Knowledge, language: str, intro: bool = False) -> Outbound:
     """The assistant's replies for one turn as SMS bodies. Quick replies become numbered choices, one a line
-    under "Reply with a number:"; a letter
-    shown in full on the web arrives by SMS as its link (the letter flow sends that) and is skipped here.
+    under "Reply with a number:"; a letter shown in full on the web arrives by SMS as its link (the letter flow
+    sends that) and is skipped here.
     The first text (`intro`) says who we are, how to stop, and how to have it all in the other language."""
     texts = [knowledge.message("sms_intro", language)] if intro else []
     choices: list[tuple[str, str]] = []
