@@ -118,7 +118,7 @@ def test_the_right_behind_the_letter_takes_the_last_place_never_a_fifth(knowledg
     for situations in (["stalled_progress", "meeting_request"], ["placement_change", "behavior_discipline",
                                                                  "meeting_request"]):
         english = rights_for(situations, knowledge)
-        spanish = rights_offered(situations, story, "es", knowledge)
+        spanish = rights_offered(situations, letters_offered(situations, story, "es", knowledge), knowledge)
         assert len(spanish) <= MAX_RIGHTS and spanish[-1] == right
         assert spanish[:-1] == english[:len(spanish) - 1]  # the situations' own, most important first
 
@@ -126,7 +126,8 @@ def test_the_right_behind_the_letter_takes_the_last_place_never_a_fifth(knowledg
 def test_next_steps_keep_three_buttons_and_the_situations_first_letters(knowledge):
     situations = ["evaluation_denied"]  # three letters of its own
     advocate = judge("", situations, knowledge, "es")
-    reply = next_steps(situations, advocate, knowledge, "es", "Me mandaron un aviso en inglés.")
+    reply = next_steps(situations, advocate, knowledge, "es",
+                       letters_offered(situations, "Me mandaron un aviso en inglés.", "es", knowledge))
     letters = [b.payload for b in reply.buttons if b.payload.startswith("/make_letter")]
     own = letters_for(situations, knowledge)
     assert letters == [f'/make_letter{{"letter": "{x}"}}' for x in own[:2]] + [BUTTON]

@@ -62,8 +62,8 @@ class CaseFlow:
         offer += [o.letter for o in ours]
         buttons = tuple(Button(k.letters[letter].button.get(language), f'/make_letter{{"letter": "{letter}"}}')
                         for letter in offer)
-        said = [rights([o.right for o in ours if o.right], k, language)] if any(o.right for o in ours) else []
-        return said + [Reply(k.message("meeting_prep", language), buttons)]
+        keys = [o.right for o in ours if o.right]
+        return ([rights(keys, k, language)] if keys else []) + [Reply(k.message("meeting_prep", language), buttons)]
 
     def after_sent(self, started: "Started | None", today: date, language: str) -> list[Reply]:
         """After "I sent it": the legal clocks it started, then the check-in (or how to come back)."""

@@ -76,10 +76,11 @@ class Conversation:
         out.append(replies.reflection(situations, k, lang))
         if question in k.faq:  # the story ended in a question we can answer: answer it, then the rest
             out.append(Reply(k.message("question_answer", lang, answer=self._faq_text(question, lang))))
-        right_keys = replies.rights_offered(situations, text, lang, k)
+        offered = replies.letters_offered(situations, text, lang, k)  # read from the story once, used twice
+        right_keys = replies.rights_offered(situations, offered, k)
         if right_keys:
             out.append(replies.rights(right_keys, k, lang))
-        out.append(replies.next_steps(situations, judge(text, situations, k, lang), k, lang, text))
+        out.append(replies.next_steps(situations, judge(text, situations, k, lang), k, lang, offered))
         if not state.disclaimer_shown:
             out.append(Reply(k.message("disclaimer", lang)))
         out.append(Reply(k.message("anything_else", lang)))

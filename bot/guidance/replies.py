@@ -49,14 +49,12 @@ def rights_for(situations: Sequence[str], knowledge: Knowledge) -> list[str]:
     return chosen
 
 
-def rights_offered(situations: Sequence[str], text: str, language: str, knowledge: Knowledge) -> list[str]:
-    """The situations' rights (`rights_for`), then the right of each letter of ours the story leads to
-    (`language_offers`): a Spanish-speaking parent told of a meeting hears of the interpreter with the letter."""
+def rights_offered(situations: Sequence[str], offered: Sequence[str], knowledge: Knowledge) -> list[str]:
+    """The situations' rights (`rights_for`), then the right of each letter of ours among the `offered` letters
+    (`letters_offered`): a Spanish-speaking parent told of a meeting hears of the interpreter with the letter."""
     chosen = rights_for(situations, knowledge)
-    own = letters_for(situations, knowledge)
     extra = [offer.right for offer in knowledge.language_offers.values()
-             if offer.right and offer.right not in chosen and offer.letter not in own
-             and offer_holds(offer, situations, text, language, knowledge)]
+             if offer.right and offer.right not in chosen and offer.letter in offered]
     return chosen[:MAX_RIGHTS - len(extra)] + extra if extra else chosen  # still MAX_RIGHTS at most
 
 
@@ -128,11 +126,11 @@ def rights(keys: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
 
 
 def next_steps(situations: Sequence[str], advocate: AdvocateJudgement, knowledge: Knowledge, language: str,
-               text: str = "") -> Reply:
-    """What helps next after the story `text`: the situations' next steps, the letters, the advocate level."""
+               offered: Sequence[str]) -> Reply:
+    """What helps next: the situations' next steps, the `offered` letters (`letters_offered`), the advocate level."""
     lines = [knowledge.message("next_step_intro", language)]
     lines += [knowledge.situations[s].next_step.get(language) for s in situations[:2]]
-    offered = letters_offered(situations, text, language, knowledge)[:MAX_LETTERS]
+    offered = offered[:MAX_LETTERS]
     letters = [knowledge.letters[letter].name.get(language) for letter in offered]
     if len(letters) == 1:
         lines.append(knowledge.message("letter_offer_one", language, letter=letters[0]))

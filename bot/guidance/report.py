@@ -21,11 +21,12 @@ def report(message_id: Any, parse: Mapping[str, Any], knowledge: Knowledge) -> d
         applies = [ranked[0]["id"]]
     text = found.get("text") or parse.get("text") or ""
     advocate = judge(text, applies, knowledge)
+    letters = letters_offered(applies, text, found.get("language") or "", knowledge)
     return {
         "id": message_id,
         "situations": [{"id": s["id"], "confidence": round(float(s["confidence"]), 4)} for s in ranked[:TOP]],
         "advocate": {"level": advocate.level, "reasons": list(advocate.reasons)},
-        "rights": rights_offered(applies, text, found.get("language") or "", knowledge) if applies else [],
-        "letters": letters_offered(applies, text, found.get("language") or "", knowledge),
+        "rights": rights_offered(applies, letters, knowledge) if applies else [],
+        "letters": letters,
         "applies": applies,
     }

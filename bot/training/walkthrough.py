@@ -61,11 +61,12 @@ def walk(scenario: Scenario, parse: Mapping[str, Any], knowledge: Knowledge, lan
     advocate = judge(text, applies, k, language)
     say = lambda message, **values: k.message(message, language, **values)  # noqa: E731 - local shorthand
 
+    offered = letters_offered(applies, text, spoken, k)
     why_situations = tuple(say("walk_situation", situation=k.situations[s].title.get(language),
                                confidence=f"{confidence.get(s, 0.0):.2f}") for s in applies)
     why_rights = tuple(say("walk_right", right=k.rights[r].name.get(language), citation=k.rights[r].citation)
-                       for r in rights_offered(applies, text, spoken, k))
-    letters = [k.letters[x].name.get(language) for x in letters_offered(applies, text, spoken, k)[:MAX_LETTERS]]
+                       for r in rights_offered(applies, offered, k))
+    letters = [k.letters[x].name.get(language) for x in offered[:MAX_LETTERS]]
     signs = ", ".join(advocate.signs) or say("walk_no_signs")
     why_next = (say("walk_letters", letters=", ".join(letters)) if letters else "",
                 say("walk_advocate", level=k.levels[advocate.level].get(language), signs=signs))
