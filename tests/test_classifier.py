@@ -94,3 +94,22 @@ def test_a_spanish_message_is_read_with_english_glosses_and_an_english_one_as_it
     # Word by word: glossing the pieces of a message and joining them is glossing the message.
     a, b = "Mi hijo tiene autismo.", "La maestra no le da su terapia"
     assert trained.glosser.gloss(f"{a} {b}") == f"{trained.glosser.gloss(a)} {trained.glosser.gloss(b)}"
+
+
+def test_words_read_before_give_the_same_counts_and_what_is_kept_stays_bounded(monkeypatch):
+    """The character n-grams of each word are looked up once and kept, up to a bound: past it, what is kept starts
+    again, and every number is still scikit-learn's."""
+    import bot.understanding.classifier as classifier
+
+    monkeypatch.setattr(classifier, "CHAR_WORDS_KEPT", 5)
+    model = IntentModel.train(["reading stalled again", "no progress in reading", "speech therapy missed",
+                               "services not given", "test him please", "I want an evaluation"],
+                              ["stalled", "stalled", "services", "services", "eval", "eval"])
+    story = "His reading stalled. Speech therapy was missed twice, and nobody told me. Can you test him?"
+    pieces = ["His reading stalled.", "Speech therapy was missed twice, and nobody told me.", "Can you test him?"]
+    units = [(0,), (1,), (2,), (0, 1), (1, 2)]
+    for _ in range(3):
+        ours = model.probabilities_of_joined(story, pieces, units)
+        plain = model.pipeline.predict_proba([story, *(" ".join(pieces[i] for i in u) for u in units)])
+        assert np.allclose([[row[label] for label in model.labels] for row in ours], plain, rtol=0, atol=1e-12)
+        assert len(model._char_columns) <= 5 + len(story.split())

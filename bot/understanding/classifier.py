@@ -22,12 +22,15 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import normalize
 from sklearn.utils.extmath import softmax
 
 from bot.understanding.glosses import Glosser
 
 MODEL_FILE = "intent_model.joblib"
 GLOSS_FILE = "glosses.json"  # the gloss table the model was trained with: it reads messages with the same one
+CHAR_WORDS_KEPT = 20_000  # words whose character n-gram columns are kept (`_char_counts`): a few MB at most
+_NO_COLUMNS = np.zeros(0, dtype=np.int64)
 
 
 def _pipeline(seed: int) -> Pipeline:
@@ -54,6 +57,8 @@ def intent_weights(labels: Sequence[str]) -> np.ndarray:
 class IntentModel:
     pipeline: Pipeline
     glosser: Glosser = field(default_factory=Glosser)  # empty: a model trained without glosses reads without them
+    # Each word's character n-gram columns, as read (`_char_counts`); at most CHAR_WORDS_KEPT words.
+    _char_columns: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], seed: int = 42,
@@ -102,16 +107,41 @@ class IntentModel:
         texts = [whole, *(" ".join(pieces[i] for i in unit) for unit in units)]
         (_, words), (_, chars) = self._vectorizers
         if not isinstance(chars, TfidfVectorizer) or chars.analyzer != "char_wb" or words.analyzer != "word" \
-                or words.ngram_range != (1, 2) or words.stop_words is not None:
+                or words.ngram_range != (1, 2) or words.stop_words is not None \
+                or not all(v.sublinear_tf and v.use_idf and v.norm == "l2" for v in (words, chars)):
             return self._rows(self.pipeline.named_steps["features"].transform(texts))
         read = [whole, *pieces]
         rows = [0, *(row for row, unit in enumerate(units, start=1) for _ in unit)]
         columns = [0, *(1 + i for unit in units for i in unit)]
         compose = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(texts), len(read)))
         word_counts = compose @ CountVectorizer.transform(words, read) + self._joins(words, pieces, units, len(texts))
-        char_counts = compose @ CountVectorizer.transform(chars, read)  # raw counts, as TfidfVectorizer makes them
-        return self._rows(sp.hstack([words._tfidf.transform(word_counts, copy=False),
-                                     chars._tfidf.transform(char_counts, copy=False)]).tocsr())
+        char_counts = compose @ self._char_counts(chars, read)  # raw counts, as TfidfVectorizer makes them
+        word_idf, char_idf = self._idfs
+        return self._rows(sp.hstack([_tfidf(word_counts, word_idf), _tfidf(char_counts, char_idf)], format="csr"))
+
+    def _char_counts(self, chars: TfidfVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
+        """CountVectorizer.transform for the character n-grams, word by word: a char_wb n-gram never leaves its
+        word, so a text's counts are the sum of its words' and each word's columns are looked up once, not each
+        time it is written (the same counts; a story's words are mostly words read before)."""
+        preprocess, known = chars.build_preprocessor(), self._char_columns
+        if len(known) > CHAR_WORDS_KEPT:  # a bound on what is kept, not a cache policy worth more
+            known.clear()
+        data, indices, indptr = [], [], [0]
+        for text in texts:
+            columns = [known[w] if w in known else self._char_word(chars, w) for w in preprocess(text).split()]
+            found, counts = np.unique(np.concatenate(columns) if columns else _NO_COLUMNS, return_counts=True)
+            indices.append(found)
+            data.append(counts)
+            indptr.append(indptr[-1] + len(found))
+        return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr),
+                             shape=(len(texts), len(chars.vocabulary_)), dtype=chars.dtype)
+
+    def _char_word(self, chars: TfidfVectorizer, word: str) -> np.ndarray:
+        vocabulary = chars.vocabulary_
+        grams = chars._char_wb_ngrams(word)
+        columns = np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int64)
+        self._char_columns[word] = columns
+        return columns
 
     @staticmethod
     def _joins(words: TfidfVectorizer, pieces: Sequence[str], units: Sequence[Sequence[int]], n_rows: int
@@ -155,6 +185,13 @@ class IntentModel:
         return union.transformer_list
 
     @cached_property
+    def _idfs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each vectorizer's idf vector, once. scikit-learn's TfidfTransformer derives it from its diagonal matrix
+        (a sum over every feature) on each call, to check it is fitted: over a millisecond of every message."""
+        (_, words), (_, chars) = self._vectorizers
+        return words.idf_, chars.idf_
+
+    @cached_property
     def _weights(self) -> tuple[np.ndarray, np.ndarray]:
         """The classifier's weights laid out feature by feature. scikit-learn multiplies the sparse features
         by `coef_.T`, a strided view, which made predict_proba 8 ms of every message; the same sums over a
@@ -175,6 +212,16 @@ class IntentModel:
         glosses = Path(directory) / GLOSS_FILE
         table = json.loads(glosses.read_text(encoding="utf-8")) if glosses.exists() else {}
         return cls(joblib.load(Path(directory) / MODEL_FILE), Glosser(table))
+
+
+def _tfidf(counts: sp.spmatrix, idf: np.ndarray) -> sp.csr_matrix:
+    """TfidfTransformer.transform with sublinear tf, idf and l2 norm, as the vectorizers were trained: the same
+    products, each count's 1 + log(count) times its feature's idf, then each row to unit length."""
+    weighted = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    np.log(weighted.data, out=weighted.data)
+    weighted.data += 1
+    weighted.data *= idf[weighted.indices]
+    return normalize(weighted, norm="l2", copy=False)
 
 
 def _read(glosser: Glosser, text: str) -> str:

@@ -46,6 +46,7 @@ _ASKS = {
     "en": re.compile(r"(?:(?:en|in|quiero|prefiero|write|speak|answer)\s+)*(?:english|ingles)"
                      r"(?:\s+(?:por favor|porfa|pls|please))?"),
 }
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
 MIN_VOTES = 2  # at least this many function words (or a mark) for a language to count as clear
 
 
@@ -57,9 +58,10 @@ class Votes:
 
 def fold(text: str) -> str:
     """Lower case, accents off, punctuation as spaces: how parents type without accents."""
-    plain = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return re.sub(r"[^\w\s]|_", " ", plain)
+    plain = text.lower()
+    if not plain.isascii():  # ASCII has no accents to take off: most messages skip the slowest step
+        plain = "".join(ch for ch in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(ch))
+    return _PUNCTUATION.sub(" ", plain)
 
 
 def asked_for(text: str) -> str | None:
