@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from bot.guidance.advocate import AdvocateJudgement
@@ -92,7 +93,17 @@ def offer_holds(offer: LanguageOffer, situations: Sequence[str], text: str, lang
 
 def _says(folded: str, phrases: Sequence[str]) -> bool:
     """Whether any of `phrases` stands as whole words in `folded` (text already folded by `fold`)."""
-    return any(re.search(rf"(?<!\w){re.escape(' '.join(fold(p).split()))}(?!\w)", folded) for p in phrases)
+    pattern = _phrases_pattern(tuple(phrases))
+    return pattern is not None and pattern.search(folded) is not None
+
+
+@lru_cache(maxsize=64)
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for "any of these phrases as whole words", built once per list (an offer's aliases or words):
+    the alternation backtracks through every phrase where the one before it is not a whole word."""
+    if not phrases:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(' '.join(fold(p).split())) for p in phrases)})(?!\w)")
 
 
 def reflection(situations: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
@@ -170,16 +181,28 @@ def topics(knowledge: Knowledge, language: str, message_key: str = "fallback") -
 
 def term_mentions(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
     """Every place a glossary term is named in `text`, as (position, term key), in text order."""
-    lowered = text.lower()
-    found = sorted(((m.start(), m.end(), term.key) for term in knowledge.glossary.values() for alias in term.aliases
-                    for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", lowered)),
-                   key=lambda f: (f[0], f[0] - f[1], f[2]))
+    pattern, keys = _terms_pattern(tuple((alias, term.key) for term in knowledge.glossary.values()
+                                         for alias in term.aliases))
+    # At each position, the longest name that stands there as whole words (`_terms_pattern`).
+    found = [(m.start(1), m.end(1), keys[m.group(1)]) for m in pattern.finditer(text.lower())]
     # The longest name wins where names overlap: "evaluación independiente" is the IEE, not "evaluación".
     kept: list[tuple[int, int, str]] = []
     for start, end, key in found:
         if not any(s <= start and end <= e for s, e, _ in kept):
             kept.append((start, end, key))
     return [(start, key) for start, _, key in kept]
+
+
+@lru_cache(maxsize=4)
+def _terms_pattern(aliases: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every glossary name in one pattern that looks ahead at each position, longest names first, so a scan finds
+    the longest name starting there (hundreds of names, one scan); and each name's term (the first key in order
+    where two terms share a name)."""
+    keys: dict[str, str] = {}
+    for alias, key in sorted(aliases, key=lambda a: a[1]):
+        keys.setdefault(alias, key)
+    names = "|".join(re.escape(alias) for alias in sorted(keys, key=lambda a: (-len(a), a)))
+    return re.compile(rf"(?=(?<!\w)({names})(?!\w))"), keys
 
 
 def find_terms(text: str, knowledge: Knowledge) -> list[str]:
