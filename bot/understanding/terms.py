@@ -18,6 +18,7 @@ from bot.knowledge.loader import KNOWLEDGE_DIR
 TERMS_FILE = KNOWLEDGE_DIR / "terms.yml"
 LONG_SENTENCE = 220  # characters; longer runs are cut at clause breaks
 _NOT_FOR_SENTENCES = ["entity_ruler"]  # sentences need the sentencizer only: the terms are found once, elsewhere
+_NOT_FOR_TERMS = ["sentencizer"]  # and terms need no sentences
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\s-\s|,?\s+but\s+|,?\s+and then\s+|,?\s+also\s+|,?\s+plus\s+|,?\s+now\s+)\s*", re.I)
 
 
@@ -37,9 +38,21 @@ def build_pipeline(terms_file: Path = TERMS_FILE) -> Language:
     spec = yaml.safe_load(terms_file.read_text(encoding="utf-8"))
     patterns = [{"label": label, "pattern": phrase}
                 for label, phrases in spec["phrases"].items() for phrase in phrases]
-    patterns += [{"label": p["label"], "pattern": p["pattern"]} for p in spec["patterns"]]
+    patterns += [{"label": p["label"], "pattern": one}
+                 for p in spec["patterns"] for one in _first_word_apart(p["pattern"])]
     ruler.add_patterns(patterns)
     return nlp
+
+
+def _first_word_apart(pattern: list[dict]) -> list[list[dict]]:
+    """A token pattern whose first token is one of a list of words, as one pattern per word: the same matches.
+    The matcher tries every pattern's first token on every token of a story; a plain word is compared in spaCy's
+    own code, while a list of words is a Python call each time (a third of the terms' time)."""
+    first = pattern[0]
+    words = first.get("LOWER") if set(first) == {"LOWER"} else None
+    if isinstance(words, dict) and set(words) == {"IN"}:
+        return [[{"LOWER": word}, *pattern[1:]] for word in words["IN"]]
+    return [pattern]
 
 
 class TermFinder:
@@ -58,7 +71,7 @@ class TermFinder:
         return [p for p in pieces if re.search(r"\w", p)]
 
     def terms(self, text: str) -> list[Term]:
-        doc = self._nlp(text)
+        doc = self._nlp(text, disable=_NOT_FOR_TERMS)
         return [Term(ent.label_, ent.text, ent.start_char, ent.end_char) for ent in doc.ents]
 
 
