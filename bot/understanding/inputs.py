@@ -128,8 +128,10 @@ def _odd_shape(text: str) -> str | None:
 def _clean(text: str) -> str:
     # Read as a screen shows it (a right-to-left override reverses what follows), then drop control characters
     # (but keep line breaks) and normalise the curly apostrophe.
-    kept = "".join(ch for ch in as_shown(text) if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return kept.replace("\u2019", "'").strip()
+    shown = as_shown(text)
+    # Each distinct character is looked at once, not each time it is written.
+    dropped = {ord(ch): None for ch in set(shown) if ch not in "\n\t" and unicodedata.category(ch)[0] == "C"}
+    return shown.translate(dropped).replace("\u2019", "'").strip()
 
 
 # Rasa reads "/intent@confidence{entities}" as an intent given directly: that is how quick replies work. The
