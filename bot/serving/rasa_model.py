@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 DEFAULT_MODEL = Path("models/current.tar.gz")
 
@@ -51,6 +51,31 @@ class RasaNLU:
     def parse_all(self, texts: Iterable[str]) -> Iterator[dict[str, Any]]:
         for text in texts:
             yield self.parse(text)
+
+    def parse_many(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """What `parse` gives each of `texts`, in order, with the NLU graph run once for them all. Rasa schedules
+        the graph's steps anew on every run, a tenth of a story's time; every step takes a list of messages."""
+        from rasa.core.channels.channel import UserMessage
+        from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+        from rasa.shared.constants import DEFAULT_SENDER_ID
+        from rasa.shared.core.trackers import DialogueStateTracker
+        from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+
+        if not texts:
+            return []
+        processor = self._agent.processor
+        target = processor.model_metadata.nlu_target
+        results = processor.graph_runner.run(  # as MessageProcessor._parse_message_with_graph, for many
+            inputs={PLACEHOLDER_MESSAGE: [UserMessage(text) for text in texts],
+                    PLACEHOLDER_TRACKER: DialogueStateTracker.from_events(DEFAULT_SENDER_ID, [])},
+            targets=[target])
+        parses = []
+        for parsed in results[target]:
+            parse = {TEXT: "", INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, ENTITIES: []}
+            parse.update(parsed.as_dict(only_output_properties=True))
+            processor._update_full_retrieval_intent(parse)  # as MessageProcessor.parse_message does after the graph
+            parses.append(parse)
+        return parses
 
     def close(self) -> None:
         self._loop.close()
