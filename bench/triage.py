@@ -1,12 +1,12 @@
 """How fast triage reads a parent's story, through the trained model (issue 19's budget).
 
-Run from the repo root:  .venv/bin/python -m bench.triage   (or `make bench-triage`)
+Run from the repo root:  .venv/bin/python -m bench.triage
 
 - load: seconds to load the trained model (the Rasa NLU pipeline, as the CLI and the servers load it);
 - story: milliseconds for one ~700-character story through the NLU pipeline, p50/p95 of 200 runs after a
   warm-up (budget: under 10 ms);
-- jsonl: messages a second for `iep-navigator triage --jsonl` over the held-out long stories, its own model
-  load taken out (budget: 100 or more).
+- jsonl: messages a second for `iep-navigator triage --jsonl` over the held-out long stories, its start-up
+  (a run of one story) taken out (budget: 100 or more).
 The stories are our own held-out long stories (tests/data/heldout/long_stories.jsonl), never the dev set's.
 """
 from __future__ import annotations
@@ -37,6 +37,20 @@ def _closest_to(texts: list[str], length: int) -> str:
     return min(texts, key=lambda t: abs(len(t) - length))
 
 
+def _jsonl_run(texts: list[str]) -> float:
+    """Seconds for `iep-navigator triage --jsonl` to answer `texts`, start-up included."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as batch:
+        batch.writelines(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))
+        batch.flush()
+        began = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "bot", "triage", "--jsonl", batch.name, "--model",
+                               str(ROOT / "models" / "current.tar.gz")], check=True, capture_output=True, cwd=ROOT)
+        took = time.perf_counter() - began
+    if len(done.stdout.splitlines()) != len(texts):
+        raise RuntimeError(f"triage answered {len(done.stdout.splitlines())} of {len(texts)} stories")
+    return took
+
+
 def main() -> int:
     texts = _stories()
     began = time.perf_counter()
@@ -52,20 +66,16 @@ def main() -> int:
     nlu.close()
     took.sort()
 
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as batch:
-        batch.writelines(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))
-        batch.flush()
-        began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot", "triage", "--jsonl", batch.name, "--model",
-                        str(ROOT / "models" / "current.tar.gz")], check=True, capture_output=True, cwd=ROOT)
-        whole = time.perf_counter() - began
-    rate = len(texts) / max(whole - load, 1e-9)
+    # The command's own start-up (Python, Rasa, the model) is a run of one story; the rest is the reading.
+    one = min(_jsonl_run(texts[:1]) for _ in range(2))
+    whole = _jsonl_run(texts)
+    rate = (len(texts) - 1) / max(whole - one, 1e-9)
 
     print(f"model load                 {load:6.1f} s")
     print(f"one {len(story)}-character story  p50 {statistics.median(took):5.1f} ms   "
           f"p95 {took[int(0.95 * len(took))]:5.1f} ms   (budget 10 ms)")
     print(f"triage --jsonl             {rate:6.0f} messages a second over {len(texts)} stories, "
-          f"load taken out (budget 100)")
+          f"start-up taken out (budget 100)")
     return 0
 
 
