@@ -1,10 +1,13 @@
 """What an SMS means (keywords, numbered choices) and how replies are written as texts."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from bot.channels.sms_dialog import Inbound, decide, keyword, notice, write
+from bot.channels.sms_dialog import Inbound, bodies, decide, keyword, notice, write
 from bot.channels.sms_text import encoding
+from bot.guidance.replies import rights
 
 CHOICES = [("Write a records request", '/make_letter{"letter": "records_request"}'),
            ("Do I need an advocate?", "/advocate_check")]
@@ -94,3 +97,13 @@ def test_long_replies_are_split_between_words_within_320(knowledge):
 def test_help_names_us_how_to_stop_and_where_to_find_a_person(knowledge):
     [body] = notice("sms_help", knowledge, "en", "our helpline at 555-0100").bodies
     assert "IEP Navigator" in body and "STOP" in body and "parentcenterhub.org" in body and "555-0100" in body
+
+
+def test_no_right_sends_its_citation_as_a_text_of_its_own(knowledge):
+    """Every right said by SMS, in English and in Spanish (UCS-2, 201 characters a body): no body is a citation
+    alone, away from the words it backs."""
+    for language in ("en", "es"):
+        for key in knowledge.rights:
+            for body in bodies([rights([key], knowledge, language).text]):
+                words = re.sub(r"\([^()]*(?:\([^()]*\)[^()]*)*\)", "", body).strip(" .\n")
+                assert len(words) >= 20, (language, key, body)

@@ -248,3 +248,17 @@ def test_to_gsm_friendly_only_touches_typography(text):
         assert friendly == text
     kept = [c for c in friendly if c.isalnum() or ord(c) > 0xFFFF]
     assert kept == [c for c in text if c.isalnum() or ord(c) > 0xFFFF]
+
+
+def test_a_citation_stays_with_the_sentence_it_backs():
+    sentence = "Su hijo no tiene que terminar estos pasos antes de que le hagan las pruebas."
+    backed = f"{sentence} (34 CFR 300.301)"
+    bodies = pack([f"{backed} Este punto viene de las guías."], limit=len(backed) + 5)
+    assert bodies == [backed, "Este punto viene de las guías."]  # a sentence still starts after the citation
+    # Where even the sentence and its citation do not fit, the cut falls between words, never before "(".
+    assert pack([backed], limit=len(sentence) - 10) == [sentence[:sentence.rindex(" las ")],
+                                                       "las pruebas. (34 CFR 300.301)"]
+    # A long parenthesis, or one on a line of its own, is cut as before.
+    long = "(" + "muy " * 20 + "largo)"
+    assert pack([f"Una frase. {long}"], limit=40)[0] == "Una frase."
+    assert pack(["Una frase.\n(34 CFR 300.301)"], limit=20) == ["Una frase.", "(34 CFR 300.301)"]

@@ -56,6 +56,7 @@ _REPLY, _PARAGRAPH, _LINE, _SENTENCE, _SPACE = 4, 3, 2, 1, 0
 _WORD = re.compile(r"(\s*)(\S+)")
 _SENTENCE_END = re.compile(r"[.!?…]['\"’”»)\]]*$")
 _SENTENCE_OPENERS = frozenset("¿¡\"'“‘«(")
+KEPT_PARENTHESIS = 48  # characters: a parenthesis this short (a citation) is never cut from the word before it
 
 
 def to_gsm_friendly(text: str) -> str:
@@ -161,7 +162,45 @@ def _tokenize(text: str) -> list[_Word]:
     for match in _WORD.finditer(text):
         gap, word = match.group(1), match.group(2)
         words.append(_Word(word, gap if words else "", _strength(gap, words[-1].text, word) if words else _REPLY))
-    return words
+    return _with_parentheses(words)
+
+
+def _with_parentheses(words: list[_Word]) -> list[_Word]:
+    """A short parenthesis on the same line as the word before it ("... de su hijo. (34 CFR 300.303)") becomes one
+    word with it, so no cut falls between them: a citation never arrives as a text of its own."""
+    kept: list[_Word] = []
+    at = 0
+    while at < len(words):
+        word = words[at]
+        end = _closing(words, at) if kept and word.text.startswith("(") else None
+        if end is None:
+            kept.append(word)
+            at += 1
+            continue
+        before = kept[-1].text
+        kept[-1] = _Word(before + "".join(w.gap + w.text for w in words[at:end + 1]), kept[-1].gap, kept[-1].strength)
+        at = end + 1
+        if at < len(words):  # "...pruebas. (34 CFR 300.301) Este punto...": a sentence still starts after it
+            after = words[at]
+            words[at] = _Word(after.text, after.gap, max(after.strength, _strength(after.gap, before, after.text)))
+    return kept
+
+
+def _closing(words: list[_Word], start: int) -> int | None:
+    """The index of the word that closes the parenthesis `words[start]` opens, if it does so on the same line
+    within KEPT_PARENTHESIS characters; else None."""
+    depth = length = 0
+    for at in range(start, len(words)):
+        word = words[at]
+        if "\n" in word.gap or "\r" in word.gap:
+            return None
+        length += len(word.gap) + len(word.text)
+        depth += word.text.count("(") - word.text.count(")")
+        if length > KEPT_PARENTHESIS:
+            return None
+        if depth <= 0:
+            return at
+    return None
 
 
 def _strength(gap: str, before: str, after: str) -> int:
