@@ -450,3 +450,13 @@ def test_spanish_is_read_with_and_without_accents():
 def test_a_spanish_figure_of_speech_does_not_hide_a_danger_elsewhere_in_the_message():
     assert DETECTOR.is_crisis("Esta escuela me mata. Y anoche mi hijo me dijo que se quiere matar.")
     assert DETECTOR.is_crisis("Me muero de ganas de que acabe el año, pero mi esposo me pega.")
+
+
+def test_a_pattern_written_with_a_capital_letter_is_refused(tmp_path):
+    """Patterns read lower-cased text: one with a capital letter would never match, so loading it fails loudly."""
+    spec = tmp_path / "safety.yml"
+    spec.write_text("patterns:\n  suicide:\n    - '\\bwant to Die\\b'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="lower case"):
+        CrisisDetector.from_file(spec)
+    spec.write_text("patterns:\n  suicide:\n    - '\\bwant to die\\b'\n", encoding="utf-8")
+    assert CrisisDetector.from_file(spec).is_crisis("Sometimes I WANT TO DIE")

@@ -47,7 +47,8 @@ class CrisisDetector:
     figures_of_speech: tuple[re.Pattern[str], ...]
     # Every pattern as one alternation: a text it finds nothing in matches no pattern, and nearly every story is
     # such a text. Scanning once instead of a hundred times, and in lower case instead of ignoring case, makes the
-    # check of a 500-character story 0.3 ms instead of 2.7.
+    # check of a 500-character story 0.5 ms instead of 2.7. The default finds something in any text: every pattern
+    # is read.
     screen: re.Pattern[str] = field(default=re.compile(r"(?s).?"))
 
     @classmethod
