@@ -6,8 +6,6 @@ import json
 import sys
 from typing import Iterator, Sequence, TextIO
 
-TRIAGE_BATCH = 32  # messages of `triage --jsonl` read in one run of the NLU graph
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="iep-navigator", description="IEP Navigator tools.")
@@ -88,12 +86,10 @@ def _triage(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 2
     knowledge = load_knowledge()
     try:
-        for start in range(0, len(items), TRIAGE_BATCH):  # one graph run a batch (RasaNLU.parse_many)
-            batch = items[start:start + TRIAGE_BATCH]
-            for (message_id, _), parse in zip(batch, nlu.parse_many([text for _, text in batch])):
-                out = report(message_id, parse, knowledge)
-                out.pop("applies")
-                print(json.dumps(out, ensure_ascii=False), flush=True)
+        for (message_id, _), parse in zip(items, nlu.parse_all(text for _, text in items)):  # read in batches
+            out = report(message_id, parse, knowledge)
+            out.pop("applies")
+            print(json.dumps(out, ensure_ascii=False), flush=True)
     finally:
         nlu.close()
     return 0

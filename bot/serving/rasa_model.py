@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 DEFAULT_MODEL = Path("models/current.tar.gz")
+BATCH = 32  # messages read in one run of the NLU graph by `parse_all`
 
 
 def model_path(explicit: str | None = None) -> Path:
@@ -54,8 +55,14 @@ class RasaNLU:
         return self._loop.run_until_complete(self._agent.parse_message(text))
 
     def parse_all(self, texts: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """The parse of each text, in order, read in batches of BATCH (`parse_many`)."""
+        batch: list[str] = []
         for text in texts:
-            yield self.parse(text)
+            batch.append(text)
+            if len(batch) == BATCH:
+                yield from self.parse_many(batch)
+                batch = []
+        yield from self.parse_many(batch)
 
     def parse_many(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """What `parse` gives each of `texts`, in order, with the NLU graph run once for them all. Rasa schedules
