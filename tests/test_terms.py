@@ -91,3 +91,19 @@ def test_the_spanish_word_para_is_not_a_paraprofessional(finder):
     assert not any(label == "service" for label, _ in labels(finder, "Necesito ayuda para mi hijo, es para mañana."))
     found = labels(finder, "His para is out again and para support was cut.")
     assert ("service", "his para") in found and ("service", "para support") in found
+
+
+def test_the_ruler_without_regex_patterns_finds_the_same_terms(finder):
+    # A story no regex pattern can start in is read by PLAIN_RULER; every text must get what all patterns give.
+    from bot.understanding.terms import PLAIN_RULER, RULER
+
+    texts = ["Her aide quit and the IEP team says one hour and a half of speech is plenty.",
+             "le dan una hora y media de speech y 1 hora y media de OT", "he gets 30min 2x a week in 3rd grade",
+             "mi hijo esta en 3ro grado y la maestra dice que 2do de primaria fue peor", "grade k, grado 3, 45mins",
+             "SPEECH 3X PER WK", "My 12th grader lost his para after 3 report cards"]
+    for text in texts:
+        every = finder._nlp(text, disable=["sentencizer", PLAIN_RULER])
+        assert labels(finder, text) == {(e.label_, e.text.lower()) for e in every.ents}, text
+    assert ("minutes", "una hora y media") in labels(finder, texts[1])
+    assert ("minutes", "1 hora y media") in labels(finder, texts[1])
+    assert finder._nlp.get_pipe(RULER).patterns != finder._nlp.get_pipe(PLAIN_RULER).patterns

@@ -17,8 +17,11 @@ from bot.knowledge.loader import KNOWLEDGE_DIR
 
 TERMS_FILE = KNOWLEDGE_DIR / "terms.yml"
 LONG_SENTENCE = 220  # characters; longer runs are cut at clause breaks
-_NOT_FOR_SENTENCES = ["entity_ruler"]  # sentences need the sentencizer only: the terms are found once, elsewhere
-_NOT_FOR_TERMS = ["sentencizer"]  # and terms need no sentences
+RULER = "entity_ruler"  # every pattern
+# The same patterns but those whose first token is a regular expression ("3rd", "30min", "2x"): spaCy's matcher
+# calls Python for such a token test on every word of a story, a third of the terms' time, and most stories hold
+# no word a digit starts (`TermFinder.terms` reads it when the text cannot match one: the same terms).
+PLAIN_RULER = "entity_ruler_plain"
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\s-\s|,?\s+but\s+|,?\s+and then\s+|,?\s+also\s+|,?\s+plus\s+|,?\s+now\s+)\s*", re.I)
 
 
@@ -31,28 +34,49 @@ class Term:
 
 
 def build_pipeline(terms_file: Path = TERMS_FILE) -> Language:
-    """A blank English pipeline with the sentencizer and our EntityRuler patterns."""
+    """A blank English pipeline with the sentencizer and our EntityRuler patterns (twice: RULER, PLAIN_RULER)."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
     spec = yaml.safe_load(terms_file.read_text(encoding="utf-8"))
     patterns = [{"label": label, "pattern": phrase}
                 for label, phrases in spec["phrases"].items() for phrase in phrases]
     patterns += [{"label": p["label"], "pattern": one}
-                 for p in spec["patterns"] for one in _first_word_apart(p["pattern"])]
-    ruler.add_patterns(patterns)
+                 for p in spec["patterns"] for one in _plain_first(p["pattern"])]
+    for name, kept in ((RULER, patterns), (PLAIN_RULER, [p for p in patterns if _first_regex(p) is None])):
+        ruler = nlp.add_pipe("entity_ruler", name=name, config={"phrase_matcher_attr": "LOWER", "validate": True})
+        ruler.add_patterns(kept)
     return nlp
 
 
-def _first_word_apart(pattern: list[dict]) -> list[list[dict]]:
-    """A token pattern whose first token is one of a list of words, as one pattern per word: the same matches.
-    The matcher tries every pattern's first token on every token of a story; a plain word is compared in spaCy's
-    own code, while a list of words is a Python call each time (a third of the terms' time)."""
+def _plain_first(pattern: list[dict]) -> list[list[dict]]:
+    """A token pattern as patterns with the same matches whose first token is a plain word where it can be. The
+    matcher tries every pattern's first token on every token of a story; a plain word is compared in spaCy's own
+    code, while a list of words, or an optional token, is a Python call each time. A first token that is one of a
+    list of words becomes one pattern per word; an optional first token, a pattern without it and one with it
+    (spaCy reports both matches, and the ruler keeps the longest)."""
     first = pattern[0]
+    if first.get("OP") == "?" and len(pattern) > 1:
+        required = {key: value for key, value in first.items() if key != "OP"}
+        return _plain_first(pattern[1:]) + _plain_first([required, *pattern[1:]])
     words = first.get("LOWER") if set(first) == {"LOWER"} else None
     if isinstance(words, dict) and set(words) == {"IN"}:
         return [[{"LOWER": word}, *pattern[1:]] for word in words["IN"]]
     return [pattern]
+
+
+def _first_regex(pattern: dict) -> str | None:
+    """The regular expression a token pattern's first token must match in lower case, if that is all it asks."""
+    if isinstance(pattern["pattern"], str):
+        return None
+    first = pattern["pattern"][0]
+    test = first.get("LOWER") if set(first) == {"LOWER"} else None
+    return test["REGEX"] if isinstance(test, dict) and set(test) == {"REGEX"} else None
+
+
+def _somewhere(regex: str) -> str:
+    """A pattern found in a text wherever `regex` matches one of its lower-case words (anchors taken off)."""
+    body = regex[1:] if regex.startswith("^") else regex
+    return body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
 
 
 class TermFinder:
@@ -60,18 +84,27 @@ class TermFinder:
 
     def __init__(self, nlp: Language | None = None) -> None:
         self._nlp = nlp or build_pipeline()
+        regexes = {_first_regex(p) for p in self._nlp.get_pipe(RULER).patterns} - {None}
+        # A text this finds nothing in holds no word the regex patterns could start at: PLAIN_RULER reads it.
+        self._may_need_regex = re.compile("|".join(f"(?:{_somewhere(r)})" for r in sorted(regexes))) if regexes \
+            else None
+        # Sentences need the sentencizer only: the terms are found once, elsewhere; terms need no sentences.
+        self._not_for_sentences = [RULER, PLAIN_RULER]
+        self._not_for_terms = ["sentencizer", PLAIN_RULER]
+        self._not_for_plain_terms = ["sentencizer", RULER]
 
     def sentences(self, text: str) -> list[str]:
         pieces: list[str] = []
         for line in re.split(r"\n+", text):
             if not line.strip():
                 continue
-            for sent in self._nlp(line, disable=_NOT_FOR_SENTENCES).sents:
+            for sent in self._nlp(line, disable=self._not_for_sentences).sents:
                 pieces.extend(_cut_long(sent.text.strip()))
         return [p for p in pieces if re.search(r"\w", p)]
 
     def terms(self, text: str) -> list[Term]:
-        doc = self._nlp(text, disable=_NOT_FOR_TERMS)
+        every = self._may_need_regex is not None and self._may_need_regex.search(text.lower()) is not None
+        doc = self._nlp(text, disable=self._not_for_terms if every else self._not_for_plain_terms)
         return [Term(ent.label_, ent.text, ent.start_char, ent.end_char) for ent in doc.ents]
 
 
