@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lingua import Language, LanguageDetectorBuilder
 
-from bot.understanding.language import asked_for, evidence, fold, haitian, votes
+from bot.understanding.language import Votes, asked_for, decided, fold, haitian_in, votes_in
 from bot.understanding.safety import as_shown, digits_as_letters
 
 # The whole message is one command ("/restart", "/make_letter{...}") or an intent's name ("EXTERNAL_reminder").
@@ -78,21 +78,23 @@ class InputChecker:
     def language(self, text: str) -> str:
         """'en' or 'es' on clear evidence (bot/understanding/language.py); the code of a third language when the
         detector is sure of one (Portuguese, Vietnamese...) or Haitian Creole's own words show; else ""."""
-        if haitian(text):  # the detector does not know Haitian Creole
+        words = fold(text).split()  # folded once, for every count below
+        if haitian_in(words):  # the detector does not know Haitian Creole
             return "ht"
-        clear = evidence(text) or ""
-        words = re.findall(r"[^\W\d_]{2,}", text)
+        counted = votes_in(words, text)
+        clear = decided(counted) or ""
+        letters = re.findall(r"[^\W\d_]{2,}", text)
         latin = not _NON_LATIN.search(text)
-        if len(words) < 4 or (latin and len(text) < MIN_DETECT_CHARS):
+        if len(letters) < 4 or (latin and len(text) < MIN_DETECT_CHARS):
             return clear
-        share = shares(text)
+        share = _shares(words, counted)
         if latin and clear == "en" and share.english >= ENGLISH_SHARE:  # plainly English, whatever the guess
             return clear
+        if share.spanish_only > SPANISH_SHARE:  # a good share of words only Spanish writes: it keeps its Spanish
+            return clear
         best = self._detector.compute_language_confidence_values(text)[0]
-        # The detector reads Spanglish as English, so it only ever adds a third language, never picks en or es;
-        # and a message with a good share of words only Spanish writes keeps its Spanish.
-        if best.language not in (Language.ENGLISH, Language.SPANISH) and best.value >= 0.6 and (
-                share.spanish_only <= SPANISH_SHARE):
+        # The detector reads Spanglish as English, so it only ever adds a third language, never picks en or es.
+        if best.language not in (Language.ENGLISH, Language.SPANISH) and best.value >= 0.6:
             return _LANGUAGES[best.language]
         return clear
 
@@ -103,13 +105,13 @@ class Shares:
     english: float  # of the words, the share that are English function words (bot/understanding/language.py)
 
 
-def shares(text: str) -> Shares:
-    """How much of a message is Spanish function words that Portuguese and French do not write ("de", "que",
-    "para" they do), and how much English function words: Spanish and Spanglish are full of the first, English of
-    the second, and Portuguese, French or Vietnamese typed without accents have little of either."""
-    words = fold(text).split()
+def _shares(words: list[str], counted: Votes) -> Shares:
+    """How much of a message (its folded words and votes) is Spanish function words that Portuguese and French do
+    not write ("de", "que", "para" they do), and how much English function words: Spanish and Spanglish are full
+    of the first, English of the second, and Portuguese, French or Vietnamese typed without accents have little of
+    either."""
     n = max(len(words), 1)
-    return Shares(sum(w in _SPANISH_ONLY for w in words) / n, votes(text).english / n)
+    return Shares(sum(w in _SPANISH_ONLY for w in words) / n, counted.english / n)
 
 
 def _odd_shape(text: str) -> str | None:

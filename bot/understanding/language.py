@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
 
 LANGUAGES = ("en", "es")
 # Words that only show which language a sentence is in. Nouns of special education (IEP, speech,
@@ -59,9 +61,16 @@ class Votes:
 def fold(text: str) -> str:
     """Lower case, accents off, punctuation as spaces: how parents type without accents."""
     plain = text.lower()
-    if not plain.isascii():  # ASCII has no accents to take off: most messages skip the slowest step
-        plain = "".join(ch for ch in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(ch))
+    if not plain.isascii():  # ASCII has no accents to take off: most messages skip this step
+        plain = plain.translate({ord(ch): _accent_off(ch) for ch in set(plain) if not ch.isascii()})
     return _PUNCTUATION.sub(" ", plain)
+
+
+@lru_cache(maxsize=4096)
+def _accent_off(ch: str) -> str:
+    """One character decomposed (NFKD) without its combining marks. Character by character gives the same text as
+    the whole message at once: decomposing a text only reorders combining marks, and they all go."""
+    return "".join(part for part in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(part))
 
 
 def asked_for(text: str) -> str | None:
@@ -76,7 +85,11 @@ def asked_for(text: str) -> str | None:
 
 
 def votes(text: str) -> Votes:
-    words = fold(text).split()
+    return votes_in(fold(text).split(), text)
+
+
+def votes_in(words: Sequence[str], text: str) -> Votes:
+    """`votes` for a text whose folded words are already at hand."""
     spanish = sum(w in _SPANISH for w in words)
     english = sum(w in _ENGLISH for w in words)
     if _SPANISH_MARKS.search(text):
@@ -91,7 +104,11 @@ def votes(text: str) -> Votes:
 
 def evidence(text: str) -> str | None:
     """'es' or 'en' when the message clearly is that language; None when it could be either."""
-    counted = votes(text)
+    return decided(votes(text))
+
+
+def decided(counted: Votes) -> str | None:
+    """`evidence` from a message's votes."""
     if counted.spanish >= MIN_VOTES and counted.spanish > counted.english:
         return "es"
     if counted.english >= MIN_VOTES and counted.english > 2 * counted.spanish:
@@ -120,4 +137,9 @@ _HAITIAN = frozenset("mwen pitit lekol timoun konnen paske kounye pwofese vle ge
 
 def haitian(text: str) -> bool:
     """True when a message shows three or more Haitian Creole words."""
-    return sum(w in _HAITIAN for w in fold(text).split()) >= 3
+    return haitian_in(fold(text).split())
+
+
+def haitian_in(words: Sequence[str]) -> bool:
+    """`haitian` for a message's folded words."""
+    return sum(w in _HAITIAN for w in words) >= 3
