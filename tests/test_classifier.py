@@ -113,3 +113,20 @@ def test_words_read_before_give_the_same_counts_and_what_is_kept_stays_bounded(m
         plain = model.pipeline.predict_proba([story, *(" ".join(pieces[i] for i in u) for u in units)])
         assert np.allclose([[row[label] for label in model.labels] for row in ours], plain, rtol=0, atol=1e-12)
         assert len(model._char_columns) <= 5 + len(story.split())
+
+
+def test_sentences_split_by_the_extractor_give_the_same_understanding(trained):
+    """The classifier reads the sentences the term extractor split (TermFinder.read) when the text is the one it
+    reads, and splits them again when the input check changed it."""
+    from bot.knowledge import load_knowledge
+    from bot.understanding.triage import Triage
+
+    triage = Triage(trained, load_knowledge().situations)
+    stories = [json.loads(line)["text"] for line in (HELDOUT / "long_stories.jsonl").read_text(
+        encoding="utf-8").splitlines()[:40]]
+    stories += ["My s0n n33ds h3lp with r3ading.\nThey won't test him", "  padded story. With two sentences.  "]
+    for story in stories:
+        reading = triage.finder.read(story)
+        assert triage.understand(story, reading) == triage.understand(story), story
+    wrong = triage.finder.read("A different text altogether. About a bus.")
+    assert triage.understand(stories[0], wrong) == triage.understand(stories[0])

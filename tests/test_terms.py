@@ -107,3 +107,17 @@ def test_the_ruler_without_regex_patterns_finds_the_same_terms(finder):
     assert ("minutes", "una hora y media") in labels(finder, texts[1])
     assert ("minutes", "1 hora y media") in labels(finder, texts[1])
     assert finder._nlp.get_pipe(RULER).patterns != finder._nlp.get_pipe(PLAIN_RULER).patterns
+
+
+def test_one_reading_gives_the_terms_and_the_sentences(finder):
+    # The extractor splits a message once for both (TermFinder.read); line breaks anywhere split it as before.
+    texts = ["My DS is in 3rd grade.\nHis OT was cut to 30 min a month!\n\nWhat now?",
+             "hola\nmi hija no recibe su speech 2 veces por semana\n...\n- la maestra dice que no hay personal",
+             "no punctuation at all\nanother line\n\n\n  \n", "He said no.\n\"Why?\" I asked\n) odd line", ""]
+    for text in texts:
+        reading = finder.read(text)
+        assert reading.text == text
+        assert list(reading.terms) == finder.terms(text)
+        assert list(reading.sentences) == finder.sentences(text)
+        pieces = [s for line in text.split("\n") if line.strip() for s in finder.sentences(line)]
+        assert list(reading.sentences) == pieces, text  # a line's sentences, line by line

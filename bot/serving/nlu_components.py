@@ -1,9 +1,10 @@
 """Rasa NLU components: the Rasa-facing wrapper of the plain-Python triage core.
 
 `IEPTermExtractor` adds IEP terms (services, minutes, frequency, grade, school roles, time spans)
-as entities. `SituationClassifier` is the intent classifier: it trains the intent model on the NLU
-data and, for each message, sets the intent plus the ranked situations, the situations judged to
-apply, a clarifying choice when unsure, the FAQ key, and input notes (too long, not English).
+as entities, and leaves the message's sentences, split in the same pass, for the classifier (READING).
+`SituationClassifier` is the intent classifier: it trains the intent model on the NLU data and, for each
+message, sets the intent plus the ranked situations, the situations judged to apply, a clarifying choice
+when unsure, the FAQ key, and input notes (too long, not English).
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from bot.understanding.language import LANGUAGES, evidence
 from bot.understanding.terms import TermFinder
 from bot.understanding.triage import Triage, Understanding
 
+READING = "iep_reading"  # the extractor's Reading of a message, for the classifier; never in the parse's output
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class IEPTermExtractor(GraphComponent, EntityExtractorMixin):
@@ -41,10 +44,11 @@ class IEPTermExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
+            reading = self._finder.read(message.get(TEXT) or "")
             found = [{"entity": t.label, "value": t.text, "start": t.start, "end": t.end,
-                      "extractor": self.__class__.__name__} for t in self._finder.terms(text)]
+                      "extractor": self.__class__.__name__} for t in reading.terms]
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+            message.set(READING, reading)
         return messages
 
 
@@ -87,7 +91,7 @@ class SituationClassifier(GraphComponent, IntentClassifier):
         if self._triage is None:
             return messages
         for message in messages:
-            found = self._triage.understand(message.get(TEXT))
+            found = self._triage.understand(message.get(TEXT), message.get(READING))
             _annotate(message, found)
             chosen = _chosen_language(found, message.get(METADATA) or {}, message.get(TEXT) or "")
             if chosen:  # the `language` slot is filled from this entity (domain/core.yml): sticky otherwise

@@ -19,17 +19,16 @@ from typing import Sequence
 import joblib
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import normalize
 from sklearn.utils.extmath import softmax
 
 from bot.understanding.glosses import Glosser
 
 MODEL_FILE = "intent_model.joblib"
 GLOSS_FILE = "glosses.json"  # the gloss table the model was trained with: it reads messages with the same one
-CHAR_WORDS_KEPT = 20_000  # words whose character n-gram columns are kept (`_char_counts`): a few MB at most
+CHAR_WORDS_KEPT = 20_000  # words whose character n-gram columns are kept (`_char_grams`): a few MB at most
 _NO_COLUMNS = np.zeros(0, dtype=np.int64)
 
 
@@ -57,7 +56,7 @@ def intent_weights(labels: Sequence[str]) -> np.ndarray:
 class IntentModel:
     pipeline: Pipeline
     glosser: Glosser = field(default_factory=Glosser)  # empty: a model trained without glosses reads without them
-    # Each word's character n-gram columns, as read (`_char_counts`); at most CHAR_WORDS_KEPT words.
+    # Each word's character n-gram columns, as read (`_char_grams`); at most CHAR_WORDS_KEPT words.
     _char_columns: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
@@ -104,37 +103,59 @@ class IntentModel:
         once for the whole message, so the same holds for a glossed message."""
         if self.glosser.table and self.glosser.applies(whole):
             whole, pieces = self.glosser.gloss(whole), [self.glosser.gloss(p) for p in pieces]
-        texts = [whole, *(" ".join(pieces[i] for i in unit) for unit in units)]
-        (_, words), (_, chars) = self._vectorizers
-        if not isinstance(chars, TfidfVectorizer) or chars.analyzer != "char_wb" or words.analyzer != "word" \
-                or words.ngram_range != (1, 2) or words.stop_words is not None \
-                or not all(v.sublinear_tf and v.use_idf and v.norm == "l2" for v in (words, chars)):
+        if not self._countable:
+            texts = [whole, *(" ".join(pieces[i] for i in unit) for unit in units)]
             return self._rows(self.pipeline.named_steps["features"].transform(texts))
+        (_, words), (_, chars) = self._vectorizers
         read = [whole, *pieces]
-        rows = [0, *(row for row, unit in enumerate(units, start=1) for _ in unit)]
-        columns = [0, *(1 + i for unit in units for i in unit)]
-        compose = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(texts), len(read)))
-        word_counts = compose @ CountVectorizer.transform(words, read) + self._joins(words, pieces, units, len(texts))
-        char_counts = compose @ self._char_counts(chars, read)  # raw counts, as TfidfVectorizer makes them
-        word_idf, char_idf = self._idfs
-        return self._rows(sp.hstack([_tfidf(word_counts, word_idf), _tfidf(char_counts, char_idf)], format="csr"))
+        tokenize, preprocess = words.build_tokenizer(), words.build_preprocessor()
+        tokens = [tokenize(preprocess(text)) for text in read]
+        word_grams = [self._word_grams(words, t) for t in tokens]
+        char_grams = [self._char_grams(chars, text) for text in read]
+        rows = [(word_grams[0], char_grams[0])]
+        for unit in units:
+            rows.append((np.concatenate([word_grams[1 + i] for i in unit] + [self._joins(words, tokens, unit)]),
+                         np.concatenate([char_grams[1 + i] for i in unit])))
+        return self._rows(self._tfidf_rows(rows))
 
-    def _char_counts(self, chars: TfidfVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
-        """CountVectorizer.transform for the character n-grams, word by word: a char_wb n-gram never leaves its
-        word, so a text's counts are the sum of its words' and each word's columns are looked up once, not each
-        time it is written (the same counts; a story's words are mostly words read before)."""
-        preprocess, known = chars.build_preprocessor(), self._char_columns
+    def _tfidf_rows(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> sp.csr_matrix:
+        """The features of texts given as the word and character n-gram columns each holds (repeats counted): what
+        the union of the two TfidfVectorizers gives them (sublinear tf times idf, each part to unit length), as one
+        matrix built once instead of a dozen along the way."""
+        (_, words), (_, chars) = self._vectorizers
+        offset = len(words.vocabulary_)
+        width = offset + len(chars.vocabulary_)
+        keys = np.concatenate([np.concatenate((w, c + offset)) + r * width for r, (w, c) in enumerate(rows)])
+        found, counts = np.unique(keys, return_counts=True)  # sorted: row by row, word columns first
+        row, column = np.divmod(found, width)
+        is_char = column >= offset
+        values = np.log(counts.astype(np.float64))
+        values += 1
+        word_idf, char_idf = self._idfs
+        values[~is_char] *= word_idf[column[~is_char]]
+        values[is_char] *= char_idf[column[is_char] - offset]
+        part = 2 * row + is_char  # each row's words, then its characters, to unit length
+        values /= np.sqrt(np.bincount(part, weights=values * values, minlength=2 * len(rows)))[part]
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(row, minlength=len(rows)))))
+        return sp.csr_matrix((values, column, indptr), shape=(len(rows), width))
+
+    @staticmethod
+    def _word_grams(words: TfidfVectorizer, tokens: list[str]) -> np.ndarray:
+        """The word n-gram columns of a text's tokens, as CountVectorizer counts them (unknown n-grams dropped)."""
+        vocabulary = words.vocabulary_
+        grams = words._word_ngrams(tokens)
+        return np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int64)
+
+    def _char_grams(self, chars: TfidfVectorizer, text: str) -> np.ndarray:
+        """The character n-gram columns of a text, word by word: a char_wb n-gram never leaves its word, so a
+        text's are its words' and each word's columns are looked up once, not each time it is written (the same
+        counts; a story's words are mostly words read before)."""
+        known = self._char_columns
         if len(known) > CHAR_WORDS_KEPT:  # a bound on what is kept, not a cache policy worth more
             known.clear()
-        data, indices, indptr = [], [], [0]
-        for text in texts:
-            columns = [known[w] if w in known else self._char_word(chars, w) for w in preprocess(text).split()]
-            found, counts = np.unique(np.concatenate(columns) if columns else _NO_COLUMNS, return_counts=True)
-            indices.append(found)
-            data.append(counts)
-            indptr.append(indptr[-1] + len(found))
-        return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr),
-                             shape=(len(texts), len(chars.vocabulary_)), dtype=chars.dtype)
+        words = chars.build_preprocessor()(text).split()
+        columns = [known[w] if w in known else self._char_word(chars, w) for w in words]
+        return np.concatenate(columns) if columns else _NO_COLUMNS
 
     def _char_word(self, chars: TfidfVectorizer, word: str) -> np.ndarray:
         vocabulary = chars.vocabulary_
@@ -144,20 +165,20 @@ class IntentModel:
         return columns
 
     @staticmethod
-    def _joins(words: TfidfVectorizer, pieces: Sequence[str], units: Sequence[Sequence[int]], n_rows: int
-               ) -> sp.csr_matrix:
-        """The word pairs that span the joins of each unit ("...his speech." + "They..." gives "speech they")."""
-        preprocess, tokenize = words.build_preprocessor(), words.build_tokenizer()
-        tokens = [tokenize(preprocess(piece)) for piece in pieces]
-        rows, columns = [], []
-        for row, unit in enumerate(units, start=1):
-            joined = [tokens[i] for i in unit if tokens[i]]
-            for before, after in zip(joined, joined[1:]):
-                column = words.vocabulary_.get(f"{before[-1]} {after[0]}")
-                if column is not None:
-                    rows.append(row)
-                    columns.append(column)
-        return sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n_rows, len(words.vocabulary_)))
+    def _joins(words: TfidfVectorizer, tokens: Sequence[list[str]], unit: Sequence[int]) -> np.ndarray:
+        """The word pairs that span the joins of a unit of pieces ("...his speech." + "They..." gives "speech
+        they"); `tokens`: the whole's, then each piece's."""
+        joined = [tokens[1 + i] for i in unit if tokens[1 + i]]
+        spans = (words.vocabulary_.get(f"{before[-1]} {after[0]}") for before, after in zip(joined, joined[1:]))
+        return np.array([column for column in spans if column is not None], dtype=np.int64)
+
+    @cached_property
+    def _countable(self) -> bool:
+        """True when the features are the ones `rows_of_joined` counts itself (else it asks the pipeline)."""
+        (_, words), (_, chars) = self._vectorizers
+        return (isinstance(chars, TfidfVectorizer) and chars.analyzer == "char_wb" and words.analyzer == "word"
+                and words.ngram_range == (1, 2) and words.stop_words is None
+                and all(v.sublinear_tf and v.use_idf and v.norm == "l2" and not v.binary for v in (words, chars)))
 
     def _probabilities(self, features: sp.spmatrix) -> list[dict[str, float]]:
         labels = self.labels
@@ -212,16 +233,6 @@ class IntentModel:
         glosses = Path(directory) / GLOSS_FILE
         table = json.loads(glosses.read_text(encoding="utf-8")) if glosses.exists() else {}
         return cls(joblib.load(Path(directory) / MODEL_FILE), Glosser(table))
-
-
-def _tfidf(counts: sp.spmatrix, idf: np.ndarray) -> sp.csr_matrix:
-    """TfidfTransformer.transform with sublinear tf, idf and l2 norm, as the vectorizers were trained: the same
-    products, each count's 1 + log(count) times its feature's idf, then each row to unit length."""
-    weighted = sp.csr_matrix(counts, dtype=np.float64, copy=True)
-    np.log(weighted.data, out=weighted.data)
-    weighted.data += 1
-    weighted.data *= idf[weighted.indices]
-    return normalize(weighted, norm="l2", copy=False)
 
 
 def _read(glosser: Glosser, text: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import spacy
 import yaml
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from bot.knowledge.loader import KNOWLEDGE_DIR
 
@@ -31,6 +32,14 @@ class Term:
     text: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A text's terms and sentences, from one pass of the pipeline (`TermFinder.read`)."""
+    text: str
+    terms: tuple[Term, ...]
+    sentences: tuple[str, ...]
 
 
 def build_pipeline(terms_file: Path = TERMS_FILE) -> Language:
@@ -88,24 +97,41 @@ class TermFinder:
         # A text this finds nothing in holds no word the regex patterns could start at: PLAIN_RULER reads it.
         self._may_need_regex = re.compile("|".join(f"(?:{_somewhere(r)})" for r in sorted(regexes))) if regexes \
             else None
-        # Sentences need the sentencizer only: the terms are found once, elsewhere; terms need no sentences.
+        # Sentences alone need no terms.
         self._not_for_sentences = [RULER, PLAIN_RULER]
-        self._not_for_terms = ["sentencizer", PLAIN_RULER]
-        self._not_for_plain_terms = ["sentencizer", RULER]
 
     def sentences(self, text: str) -> list[str]:
-        pieces: list[str] = []
-        for line in re.split(r"\n+", text):
-            if not line.strip():
-                continue
-            for sent in self._nlp(line, disable=self._not_for_sentences).sents:
-                pieces.extend(_cut_long(sent.text.strip()))
-        return [p for p in pieces if re.search(r"\w", p)]
+        return list(self._sentences(self._nlp(text, disable=self._not_for_sentences)))
 
     def terms(self, text: str) -> list[Term]:
+        return list(self._terms(self._nlp(text, disable=self._not_for(text, sentences=False))))
+
+    def read(self, text: str) -> Reading:
+        """The terms and the sentences of `text`, its words split once for both."""
+        doc = self._nlp(text, disable=self._not_for(text, sentences=True))
+        return Reading(text, self._terms(doc), self._sentences(doc))
+
+    def _not_for(self, text: str, sentences: bool) -> list[str]:
+        """The pipes to leave out when finding terms (and sentences) in `text`: PLAIN_RULER when the text cannot
+        match the regex patterns (RULER then finds the same terms for more), RULER when it cannot."""
         every = self._may_need_regex is not None and self._may_need_regex.search(text.lower()) is not None
-        doc = self._nlp(text, disable=self._not_for_terms if every else self._not_for_plain_terms)
-        return [Term(ent.label_, ent.text, ent.start_char, ent.end_char) for ent in doc.ents]
+        return ([] if sentences else ["sentencizer"]) + [PLAIN_RULER if every else RULER]
+
+    @staticmethod
+    def _terms(doc: Doc) -> tuple[Term, ...]:
+        return tuple(Term(ent.label_, ent.text, ent.start_char, ent.end_char) for ent in doc.ents)
+
+    @staticmethod
+    def _sentences(doc: Doc) -> tuple[str, ...]:
+        """Each line's sentences, long ones cut at clause breaks: the document's sentences split at line breaks.
+        Read line by line, the sentencizer finds the same ones (a test checks): it starts a sentence after a line
+        ending in a full stop, as it does at a line's start."""
+        pieces: list[str] = []
+        for sent in doc.sents:
+            for line in re.split(r"\n+", sent.text):
+                if line.strip():
+                    pieces.extend(_cut_long(line.strip()))
+        return tuple(p for p in pieces if re.search(r"\w", p))
 
 
 def _cut_long(sentence: str) -> list[str]:

@@ -15,7 +15,7 @@ import numpy as np
 from bot.understanding.classifier import IntentModel, base_probabilities
 from bot.understanding.inputs import InputCheck, InputChecker
 from bot.understanding.safety import CrisisDetector
-from bot.understanding.terms import TermFinder
+from bot.understanding.terms import Reading, TermFinder
 
 # Tuned by reasoning about the score scale, then checked on our held-out split (never on one message).
 WHOLE_WEIGHT = 0.5  # what applies: the whole message and its best sentence weigh equally, so a second problem
@@ -88,7 +88,8 @@ class Triage:
         self.checker = checker or InputChecker()
         self.crisis = crisis or CrisisDetector.from_file()
 
-    def understand(self, raw: str | None) -> Understanding:
+    def understand(self, raw: str | None, reading: Reading | None = None) -> Understanding:
+        """What `raw` says. `reading`: its sentences and terms, if they were split already (TermFinder.read)."""
         checked = self.checker.check(raw)
         # Danger first, in the whole message: a long paste is shortened for triage, never for this.
         danger = self.crisis.is_crisis(checked.whole or checked.text)
@@ -98,7 +99,10 @@ class Triage:
         if checked.asked and not danger:  # "Español", "English please": the whole message asks for a language
             return Understanding(text=checked.text, intent="switch_language", confidence=1.0, intent_ranking=(),
                                  situations=(), language=checked.asked)
-        result = self._classify(checked)  # still read: after the crisis reply the parent may carry on with it
+        # Sentences split already are used when the text read is the one triage reads (nothing cleaned or cut).
+        sentences = reading.sentences if reading is not None and reading.text == checked.text else None
+        # Still read after a crisis: after the crisis reply the parent may carry on with it.
+        result = self._classify(checked, sentences)
         if danger:
             return replace(result, intent="crisis", confidence=1.0)
         if checked.language not in OURS and result.intent not in ANY_LANGUAGE:
@@ -107,8 +111,8 @@ class Triage:
             return replace(result, intent="bad_input", confidence=1.0, problem="non_english")
         return result
 
-    def _classify(self, checked: InputCheck) -> Understanding:
-        pieces, units = self._units(checked.text)
+    def _classify(self, checked: InputCheck, sentences: Sequence[str] | None) -> Understanding:
+        pieces, units = self._units(checked.text, sentences)
         rows = self.model.rows_of_joined(checked.text, pieces, units)  # the whole, then each unit; full labels
         bases, fold = self.model.intents
         folded = rows @ fold  # retrieval keys folded into their intent
@@ -162,10 +166,11 @@ class Triage:
                                                    MAIN_WHOLE_WEIGHT * w + (1 - MAIN_WHOLE_WEIGHT) * b)))
         return found
 
-    def _units(self, text: str) -> tuple[list[str], list[tuple[int, ...]]]:
-        """The sentences, and the units scored besides the whole: each sentence, then each pair of
-        neighbours (as indexes into the sentences)."""
-        sentences = self.finder.sentences(text)[:MAX_UNITS]  # those past the cap are never scored, nor read
+    def _units(self, text: str, sentences: Sequence[str] | None = None) -> tuple[list[str], list[tuple[int, ...]]]:
+        """The sentences (of `text`, split here unless given), and the units scored besides the whole: each
+        sentence, then each pair of neighbours (as indexes into the sentences)."""
+        split = self.finder.sentences(text) if sentences is None else sentences
+        sentences = list(split[:MAX_UNITS])  # those past the cap are never scored, nor read
         if len(sentences) <= 1:
             return [], []
         singles = [(i,) for i in range(len(sentences))]
