@@ -8,7 +8,6 @@ when unsure, the FAQ key, and input notes (too long, not English).
 """
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -116,7 +115,7 @@ def _annotate(message: Message, found: Understanding) -> None:
     message.set(INTENT_RANKING_KEY, [{"name": s.id, "confidence": s.confidence} for s in found.intent_ranking],
                 add_to_output=True)
     message.set("triage", {
-        "situations": [asdict(s) for s in found.situations],
+        "situations": [{"id": s.id, "confidence": s.confidence} for s in found.situations],  # asdict copies deeply: slower
         "applies": list(found.applies),
         "clarify": list(found.clarify),
         "retrieval_key": found.retrieval_key,
