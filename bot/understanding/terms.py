@@ -21,7 +21,7 @@ LONG_SENTENCE = 220  # characters; longer runs are cut at clause breaks
 RULER = "entity_ruler"  # every pattern
 # The same patterns but those whose first token is a regular expression ("3rd", "30min", "2x"): spaCy's matcher
 # calls Python for such a token test on every word of a story, a third of the terms' time, and most stories hold
-# no word a digit starts (`TermFinder.terms` reads it when the text cannot match one: the same terms).
+# no word a digit starts (`TermFinder._not_for` picks it when no such pattern can match: the same terms).
 PLAIN_RULER = "entity_ruler_plain"
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\s-\s|,?\s+but\s+|,?\s+and then\s+|,?\s+also\s+|,?\s+plus\s+|,?\s+now\s+)\s*", re.I)
 
@@ -112,8 +112,8 @@ class TermFinder:
         return Reading(text, self._terms(doc), self._sentences(doc))
 
     def _not_for(self, text: str, sentences: bool) -> list[str]:
-        """The pipes to leave out when finding terms (and sentences) in `text`: PLAIN_RULER when the text cannot
-        match the regex patterns (RULER then finds the same terms for more), RULER when it cannot."""
+        """The pipes to leave out when finding terms (and sentences) in `text`: RULER when no regex pattern can
+        match the text (PLAIN_RULER then finds the same terms, for less), else PLAIN_RULER."""
         every = self._may_need_regex is not None and self._may_need_regex.search(text.lower()) is not None
         return ([] if sentences else ["sentencizer"]) + [PLAIN_RULER if every else RULER]
 
@@ -124,8 +124,8 @@ class TermFinder:
     @staticmethod
     def _sentences(doc: Doc) -> tuple[str, ...]:
         """Each line's sentences, long ones cut at clause breaks: the document's sentences split at line breaks.
-        Read line by line, the sentencizer finds the same ones (a test checks): it starts a sentence after a line
-        ending in a full stop, as it does at a line's start."""
+        Read line by line, the sentencizer finds the same ones (a test checks): a line break ends a sentence here,
+        and after a full stop the line break itself starts the next one, as a line's start does."""
         pieces: list[str] = []
         for sent in doc.sents:
             for line in re.split(r"\n+", sent.text):
