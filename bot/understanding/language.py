@@ -135,11 +135,6 @@ def language_after(current: str | None, text: str) -> str:
 _HAITIAN = frozenset("mwen pitit lekol timoun konnen paske kounye pwofese vle gen bezwen ede anpil".split())
 
 
-def haitian(text: str) -> bool:
-    """True when a message shows three or more Haitian Creole words."""
-    return haitian_in(fold(text).split())
-
-
 def haitian_in(words: Sequence[str]) -> bool:
-    """`haitian` for a message's folded words."""
+    """True when a message's folded words show three or more Haitian Creole words."""
     return sum(w in _HAITIAN for w in words) >= 3
