@@ -262,3 +262,15 @@ def test_a_citation_stays_with_the_sentence_it_backs():
     long = "(" + "muy " * 20 + "largo)"
     assert pack([f"Una frase. {long}"], limit=40)[0] == "Una frase."
     assert pack(["Una frase.\n(34 CFR 300.301)"], limit=20) == ["Una frase.", "(34 CFR 300.301)"]
+
+
+def test_a_long_parenthesis_is_cut_before_it_not_inside_it():
+    # A link in parentheses too long to stay with the word before it starts the next body, whole, rather than
+    # leaving "(Word file:" at the end of one body and the link at the start of the next.
+    link = "https://example.org/letters/" + "x" * 40 + "/letter.docx"
+    text = f"Open it here: https://example.org/letters/abc/letter.pdf (Word file: {link}). The links last a month."
+    bodies = pack([text], limit=120)
+    assert bodies[0] == "Open it here: https://example.org/letters/abc/letter.pdf"
+    assert bodies[1].startswith(f"(Word file: {link})")
+    # Where the parenthesis fits with the rest, nothing changes.
+    assert pack([text], limit=len(text)) == [text]

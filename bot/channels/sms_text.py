@@ -51,8 +51,9 @@ _GSM_FRIENDLY = MappingProxyType({
 # where the message is UCS-2 anyway. Next to a GSM-7 character they only force UCS-2, so go.
 _JOINERS = frozenset("\u200c\u200d")
 
-# Boundary strengths, strongest first: where a long text is best cut.
-_REPLY, _PARAGRAPH, _LINE, _SENTENCE, _SPACE = 4, 3, 2, 1, 0
+# Boundary strengths, strongest first: where a long text is best cut. Before a parenthesis too long to keep with the
+# word before it ("...letter.pdf (archivo de Word: http://...)") is a better cut than inside it.
+_REPLY, _PARAGRAPH, _LINE, _SENTENCE, _PARENTHESIS, _SPACE = 5, 4, 3, 2, 1, 0
 _WORD = re.compile(r"(\s*)(\S+)")
 _SENTENCE_END = re.compile(r"[.!?…]['\"’”»)\]]*$")
 _SENTENCE_OPENERS = frozenset("¿¡\"'“‘«(")
@@ -212,7 +213,7 @@ def _strength(gap: str, before: str, after: str) -> int:
     # "e.g. the" is not a sentence end: the next word has to look like a sentence start.
     if _SENTENCE_END.search(before) and (after[0].isupper() or after[0].isdigit() or after[0] in _SENTENCE_OPENERS):
         return _SENTENCE
-    return _SPACE
+    return _PARENTHESIS if after.startswith("(") else _SPACE
 
 
 def _split(words: list[_Word], limit: int, level: int) -> list[list[_Word]]:
