@@ -21,7 +21,7 @@ LONG_SENTENCE = 220  # characters; longer runs are cut at clause breaks
 RULER = "entity_ruler"  # every pattern
 # The same patterns but those whose first token is a regular expression ("3rd", "30min", "2x"): spaCy's matcher
 # calls Python for such a token test on every word of a story, a third of the terms' time, and most stories hold
-# no word a digit starts (`TermFinder._not_for` picks it when no such pattern can match: the same terms).
+# no word a digit starts (`TermFinder.read` picks it when no such pattern can match: the same terms).
 PLAIN_RULER = "entity_ruler_plain"
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\s-\s|,?\s+but\s+|,?\s+and then\s+|,?\s+also\s+|,?\s+plus\s+|,?\s+now\s+)\s*", re.I)
 
@@ -104,18 +104,14 @@ class TermFinder:
         return list(self._sentences(self._nlp(text, disable=self._not_for_sentences)))
 
     def terms(self, text: str) -> list[Term]:
-        return list(self._terms(self._nlp(text, disable=self._not_for(text, sentences=False))))
+        return list(self.read(text).terms)
 
     def read(self, text: str) -> Reading:
         """The terms and the sentences of `text`, its words split once for both."""
-        doc = self._nlp(text, disable=self._not_for(text, sentences=True))
-        return Reading(text, self._terms(doc), self._sentences(doc))
-
-    def _not_for(self, text: str, sentences: bool) -> list[str]:
-        """The pipes to leave out when finding terms (and sentences) in `text`: RULER when no regex pattern can
-        match the text (PLAIN_RULER then finds the same terms, for less), else PLAIN_RULER."""
         every = self._may_need_regex is not None and self._may_need_regex.search(text.lower()) is not None
-        return ([] if sentences else ["sentencizer"]) + [PLAIN_RULER if every else RULER]
+        # RULER is left out when no regex pattern can match the text: PLAIN_RULER finds the same terms, for less.
+        doc = self._nlp(text, disable=[PLAIN_RULER if every else RULER])
+        return Reading(text, self._terms(doc), self._sentences(doc))
 
     @staticmethod
     def _terms(doc: Doc) -> tuple[Term, ...]:
