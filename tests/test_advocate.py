@@ -18,6 +18,28 @@ from bot.guidance.advocate import judge
     ("behavior_discipline", "He has been suspended three times since January.", "repeated_suspensions"),
     ("behavior_discipline", "They want to send him to an alternative school for 45 days.", "repeated_suspensions"),
     ("placement_change", "They moved her to a self-contained class without asking me.", "placement_without_parent"),
+    # Read from the whole story as experienced advocates read it (issue 19, item 4): a progress report the same as
+    # the one before, removals counted the other way round or never called suspensions, a request left
+    # unanswered, restraint or police, a change of program pressed over the parent's objection.
+    ("stalled_progress", "the report says progressing AGAIN, same 12 words a minute as October", "flat_progress"),
+    ("stalled_progress", "Her spelling goal has been the same for three years.", "flat_progress"),
+    ("stalled_progress", "Su meta de lectura está igual desde hace dos años.", "flat_progress"),
+    ("behavior_discipline", "This is the 4th time this month they called me to pick him up early.", "repeated_suspensions"),
+    ("behavior_discipline", "Since March he has been on a shortened day, home by 11.", "repeated_suspensions"),
+    ("behavior_discipline", "ya van 4 veces este mes que me llaman para que lo recoja temprano", "repeated_suspensions"),
+    ("behavior_discipline", "Le pusieron un horario reducido de dos horas.", "repeated_suspensions"),
+    ("behavior_discipline", "Two adults held him down during a meltdown and I was not told.", "restraint_or_police"),
+    ("behavior_discipline", "The school called the police on my 8 year old.", "restraint_or_police"),
+    ("behavior_discipline", "Lo encerraron en un cuarto de aislamiento.", "restraint_or_police"),
+    ("evaluation_denied", "I asked twice in writing for testing and both requests went unanswered.",
+     "evaluation_denied_unwritten"),
+    ("evaluation_denied", "The counselor said he is not eligible for testing.", "evaluation_denied_unwritten"),
+    ("evaluation_denied", "Pedí la evaluación en octubre y nunca me contestaron.", "evaluation_denied_unwritten"),
+    ("services_not_delivered", "I warned them in August, and the aide is still missing most mornings.",
+     "services_repeatedly_missed"),
+    ("placement_change", "The district wants to move him to the program across town. We don't want him moved.",
+     "placement_over_objection"),
+    ("placement_change", "La escuela quiere cambiarlo a otro salón y yo no estoy de acuerdo.", "placement_over_objection"),
 ])
 def test_a_strong_sign_makes_an_advocate_recommended(knowledge, situation, text, sign):
     result = judge(text, [situation], knowledge)
@@ -49,6 +71,20 @@ def test_without_its_sign_a_situation_keeps_its_default_and_leaves_the_question_
     assert result.signs == ()
     assert result.reasons == (knowledge.situation_reasons["stalled_progress"].get(),)
     assert result.open_questions == ("flat_progress", "upcoming_transition")
+
+
+def test_discipline_alone_is_worth_considering_and_one_agreed_change_of_program_is_not_a_sign(knowledge):
+    """A child disciplined for behavior that may come from a disability is worth an advocate's look even before the
+    removals add up; a change of program the parent asked for or agreed to is no sign."""
+    once = judge("He was sent to the office for throwing a pencil.", ["behavior_discipline"], knowledge)
+    assert once.level == "worth_considering" and once.signs == ()
+    assert once.reasons == (knowledge.situation_reasons["behavior_discipline"].get(),)
+    agreed = judge("We all agreed to move him to the autism class at our local school, and I am glad.",
+                   ["placement_change"], knowledge)
+    assert agreed.level == "worth_considering" and agreed.signs == ()
+    asked = judge("I want my daughter moved to a smaller class. Can the district do that?", ["placement_change"],
+                  knowledge)
+    assert "placement_over_objection" not in asked.signs
 
 
 def test_a_sign_needs_its_situation(knowledge):
