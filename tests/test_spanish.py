@@ -117,6 +117,26 @@ def test_a_reply_cites_the_same_rules_in_both_languages(knowledge, situation):
     assert sorted(_citations(said["en"]) + extra) == _citations(said["es"]), situation
 
 
+def test_the_reflection_names_a_daughter_as_the_parent_did(knowledge):
+    """A mother who writes "mi hija" is not answered about "su hijo"; a story of a son, of both, or of several
+    children keeps the general "su hijo"; English says "your child" either way."""
+    talk = Conversation(knowledge)
+
+    def first(story: str, language: str) -> str:
+        return talk.explain(["services_not_delivered"], story, State(language=language)).replies[0].text
+
+    assert "su hija no está recibiendo" in first("A mi hija no le dan la terapia del habla desde octubre.", "es")
+    assert "su hija" in first("mi nina no tiene su ayudante, y la maestra dice que no hay", "es")
+    assert "su hija" in first("La escuela de my daughter no le da los servicios del IEP", "es")
+    for story in ("Mi hijo no recibe la terapia.", "Mi hijo y mi hija no reciben sus servicios.",
+                  "Mis hijas no reciben sus servicios.", ""):
+        assert "su hijo no está recibiendo" in first(story, "es"), story
+    assert first("My daughter is not getting her speech therapy.", "en") == first("My son is not getting it.", "en")
+    two = talk.explain(["stalled_progress", "behavior_discipline"], "Mi hija no avanza y la suspendieron.",
+                       State(language="es")).replies[0].text
+    assert two.count("su hija") == 2 and "su hijo" not in two
+
+
 def test_faq_answers_cite_the_same_rules_in_both_languages(knowledge):
     talk = Conversation(knowledge)
     for key in knowledge.faq:

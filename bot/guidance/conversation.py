@@ -73,7 +73,7 @@ class Conversation:
         if situations == ["out_of_scope"]:
             return self.fallback(state, "out_of_scope", misses)
         out: list[Reply] = [Reply(k.message(note, lang)) for note in notes if note in k.messages]
-        out.append(replies.reflection(situations, k, lang))
+        out.append(replies.reflection(situations, k, lang, text))
         if question in k.faq:  # the story ended in a question we can answer: answer it, then the rest
             out.append(Reply(k.message("question_answer", lang, answer=self._faq_text(question, lang))))
         offered = replies.letters_offered(situations, text, lang, k)  # read from the story once, used twice

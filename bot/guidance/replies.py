@@ -106,12 +106,27 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(' '.join(fold(p).split())) for p in phrases)})(?!\w)")
 
 
-def reflection(situations: Sequence[str], knowledge: Knowledge, language: str) -> Reply:
-    lines = [knowledge.situations[s].reflection.get(language) for s in situations]
+def reflection(situations: Sequence[str], knowledge: Knowledge, language: str, story: str = "") -> Reply:
+    """What we understood, in the parent's words for the child: "su hija" to a parent who wrote only of a daughter."""
+    daughter = speaks_only_of_a_daughter(story, knowledge)
+    lines = [(situation.reflection_daughter if daughter and situation.reflection_daughter else situation.reflection)
+             .get(language) for situation in (knowledge.situations[s] for s in situations)]
     if len(lines) == 1:
         return Reply(lines[0])
     bullets = "\n".join(f"• {line}" for line in lines)
     return Reply(f"{knowledge.message('reflection_many', language)}\n{bullets}")
+
+
+def speaks_only_of_a_daughter(story: str, knowledge: Knowledge) -> bool:
+    """Whether the story names a daughter and no son or several children (phrases of situations.yml child_words)."""
+    if not story:
+        return False
+    # Either language's phrases: a Spanglish story may say "my daughter" in a Spanish message.
+    words = {kind: tuple(p for phrases in by_language.values() for p in phrases)
+             for kind, by_language in knowledge.child_words.items()}
+    folded = " ".join(fold(story).split())
+    found = {kind for kind, phrases in words.items() if (pattern := _phrases_pattern(phrases)) and pattern.search(folded)}
+    return found == {"daughter"}
 
 
 def guidance_note(keys: Sequence[str], knowledge: Knowledge, language: str) -> str:

@@ -212,6 +212,8 @@ def _situations(data: Mapping[str, Any], rights: Mapping[str, Right], letters: M
             reflection=_texts(entry.get("reflection"), f"{where}, reflection"),
             choice=_texts(entry.get("choice"), f"{where}, choice"),
             next_step=_texts(entry.get("next_step"), f"{where}, next_step"),
+            reflection_daughter=(_texts(entry["reflection_daughter"], f"{where}, reflection_daughter")
+                                 if "reflection_daughter" in entry else None),
         )
         for right in situation.rights:
             if right not in rights:
@@ -405,8 +407,19 @@ def load_from(directory: Path) -> Knowledge:
         faq=_faq(_read(directory, "faq.yml"), rights, situations),
         messages=messages, fields=fields, reasons=meeting_reasons, answers=_answers(letter_data),
         advocate_guide=_guide(advocate), count_words=_count_words(advocate), letter_terms=letter_terms,
-        language_offers=language_offers,
+        language_offers=language_offers, child_words=_child_words(situation_data),
     )
+
+
+def _child_words(data: Mapping[str, Any]) -> dict[str, dict[str, tuple[str, ...]]]:
+    words = {}
+    for kind in ("daughter", "son_or_several"):
+        by_language = (data.get("child_words") or {}).get(kind)
+        if not isinstance(by_language, dict) or DEFAULT_LANGUAGE not in by_language:
+            raise KnowledgeError(f"situations.yml: child_words needs '{kind}' phrases keyed by language")
+        words[kind] = {language: _list(phrases, f"situations.yml: child_words, {kind}, {language}")
+                       for language, phrases in by_language.items()}
+    return words
 
 
 @lru_cache(maxsize=1)

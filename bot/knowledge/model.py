@@ -40,6 +40,7 @@ class Situation:
     reflection: Texts
     choice: Texts
     next_step: Texts
+    reflection_daughter: Texts | None = None  # for a story that speaks only of a daughter
 
 
 FIELD_KINDS = ("name", "short_text", "long_text", "contact", "date_past", "date_future", "yes_no", "choice")
@@ -180,6 +181,8 @@ class Knowledge:
     count_words: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # language -> "twice" -> 2
     letter_terms: LetterTerms = field(default_factory=LetterTerms)
     language_offers: Mapping[str, LanguageOffer] = field(default_factory=dict)  # letter id -> when it is offered
+    # "daughter" / "son_or_several" -> language -> phrases a story names the child with (situations.yml child_words)
+    child_words: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def answer_words(self, language: str = DEFAULT_LANGUAGE) -> AnswerWords:
         return self.answers.get(language) or self.answers[DEFAULT_LANGUAGE]
