@@ -70,14 +70,29 @@ def test_no_two_stories_are_near_duplicates():
     assert pairs == []
 
 
+def _nine_words(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
+    return {tuple(words[i:i + 9]) for i in range(len(words) - 8)}
+
+
+def _shares_nine_words_with_a_dev_message(texts: list[str]) -> list[str]:
+    dev = set().union(*(_nine_words(json.loads(line)["text"]) for line in DEV.read_text(encoding="utf-8").splitlines()))
+    return [text[:80] for text in texts if _nine_words(text) & dev]
+
+
 def test_no_training_example_shares_nine_words_in_a_row_with_a_dev_message():
     """The dev set is other people's words: we measure on it, never train on it."""
-    def words(text: str) -> list[str]:
-        return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
+    assert _shares_nine_words_with_a_dev_message([t for t, _, _ in EXAMPLES]) == []
 
-    dev = set()
-    for line in DEV.read_text(encoding="utf-8").splitlines():
-        w = words(json.loads(line)["text"])
-        dev.update(tuple(w[i:i + 9]) for i in range(len(w) - 8))
-    copied = [t[:80] for t, _, _ in EXAMPLES if any(tuple(w[i:i + 9]) in dev for w in [words(t)] for i in range(len(w) - 8))]
-    assert copied == []
+
+def test_held_out_stories_are_neither_training_stories_nor_dev_messages():
+    """The held-out stories measure what was never trained on: none is a near-duplicate of a training story, and,
+    like the training data, none shares nine words in a row with a dev message."""
+    held = [json.loads(line)["text"] for name in ("long_stories.jsonl", "long_stories_es.jsonl")
+            for line in (ROOT / "tests" / "data" / "heldout" / name).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    trained = [t for t, _, _ in STORY_EXAMPLES]
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(trained + held)
+    similar = (vectorizer.transform(held) @ vectorizer.transform(trained).T).tocoo()
+    assert [(held[i][:60], trained[j][:60]) for i, j, v in zip(similar.row, similar.col, similar.data) if v > 0.75] == []
+    assert _shares_nine_words_with_a_dev_message(held) == []
