@@ -56,6 +56,7 @@ def test_a_whole_spanish_conversation_by_web_from_story_to_letter(stack: Stack):
     said = _texts(story)
     assert K.message("rights_intro", "es") in said and "34 CFR" in said
     assert "Here is what the rules say" not in said
+    assert "su hija podría necesitar" in said  # named as the mother named her
     say('/make_letter{"letter": "evaluation_request"}')
     asked = say("Rosa Martínez")
     assert _asks("child_name", "es", asked)
