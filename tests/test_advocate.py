@@ -73,9 +73,10 @@ def test_without_its_sign_a_situation_keeps_its_default_and_leaves_the_question_
     assert result.open_questions == ("flat_progress", "upcoming_transition")
 
 
-def test_discipline_alone_is_worth_considering_and_one_agreed_change_of_program_is_not_a_sign(knowledge):
+def test_discipline_alone_is_worth_considering_and_an_agreed_change_of_program_is_not_a_sign(knowledge):
     """A child disciplined for behavior that may come from a disability is worth an advocate's look even before the
-    removals add up; a change of program the parent asked for or agreed to is no sign."""
+    removals add up; a change of program the parent asked for or agreed to is no sign, and neither are words that
+    only look like one (social isolation, wives, a teacher's phone calls)."""
     once = judge("He was sent to the office for throwing a pencil.", ["behavior_discipline"], knowledge)
     assert once.level == "worth_considering" and once.signs == ()
     assert once.reasons == (knowledge.situation_reasons["behavior_discipline"].get(),)
@@ -85,6 +86,10 @@ def test_discipline_alone_is_worth_considering_and_one_agreed_change_of_program_
     asked = judge("I want my daughter moved to a smaller class. Can the district do that?", ["placement_change"],
                   knowledge)
     assert "placement_over_objection" not in asked.signs
+    for story in ("Mi hijo sufre aislamiento en el recreo y ahora lo castigaron.",
+                  "Las esposas de otros militares dicen que lo castigan mucho.",
+                  "I got two calls from his teacher about talking in class."):
+        assert judge(story, ["behavior_discipline"], knowledge).signs == (), story
 
 
 def test_a_sign_needs_its_situation(knowledge):
