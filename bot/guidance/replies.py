@@ -121,11 +121,9 @@ def speaks_only_of_a_daughter(story: str, knowledge: Knowledge) -> bool:
     """Whether the story names a daughter and no son or several children (phrases of situations.yml child_words)."""
     if not story:
         return False
-    # Either language's phrases: a Spanglish story may say "my daughter" in a Spanish message.
-    words = {kind: tuple(p for phrases in by_language.values() for p in phrases)
-             for kind, by_language in knowledge.child_words.items()}
     folded = " ".join(fold(story).split())
-    found = {kind for kind, phrases in words.items() if (pattern := _phrases_pattern(phrases)) and pattern.search(folded)}
+    found = {kind for kind, phrases in knowledge.child_phrases.items()
+             if (pattern := _phrases_pattern(phrases)) and pattern.search(folded)}
     return found == {"daughter"}
 
 

@@ -407,19 +407,19 @@ def load_from(directory: Path) -> Knowledge:
         faq=_faq(_read(directory, "faq.yml"), rights, situations),
         messages=messages, fields=fields, reasons=meeting_reasons, answers=_answers(letter_data),
         advocate_guide=_guide(advocate), count_words=_count_words(advocate), letter_terms=letter_terms,
-        language_offers=language_offers, child_words=_child_words(situation_data),
+        language_offers=language_offers, child_phrases=_child_phrases(situation_data),
     )
 
 
-def _child_words(data: Mapping[str, Any]) -> dict[str, dict[str, tuple[str, ...]]]:
-    words = {}
+def _child_phrases(data: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    phrases = {}
     for kind in ("daughter", "son_or_several"):
         by_language = (data.get("child_words") or {}).get(kind)
         if not isinstance(by_language, dict) or DEFAULT_LANGUAGE not in by_language:
             raise KnowledgeError(f"situations.yml: child_words needs '{kind}' phrases keyed by language")
-        words[kind] = {language: _list(phrases, f"situations.yml: child_words, {kind}, {language}")
-                       for language, phrases in by_language.items()}
-    return words
+        phrases[kind] = tuple(phrase for language, listed in by_language.items()
+                              for phrase in _list(listed, f"situations.yml: child_words, {kind}, {language}"))
+    return phrases
 
 
 @lru_cache(maxsize=1)

@@ -181,8 +181,9 @@ class Knowledge:
     count_words: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # language -> "twice" -> 2
     letter_terms: LetterTerms = field(default_factory=LetterTerms)
     language_offers: Mapping[str, LanguageOffer] = field(default_factory=dict)  # letter id -> when it is offered
-    # "daughter" / "son_or_several" -> language -> phrases a story names the child with (situations.yml child_words)
-    child_words: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    # "daughter" / "son_or_several" -> the phrases a story names the child with, in either language (situations.yml
+    # child_words): a Spanglish story may say "my daughter" in a Spanish message.
+    child_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def answer_words(self, language: str = DEFAULT_LANGUAGE) -> AnswerWords:
         return self.answers.get(language) or self.answers[DEFAULT_LANGUAGE]
