@@ -122,8 +122,7 @@ def speaks_only_of_a_daughter(story: str, knowledge: Knowledge) -> bool:
     if not story:
         return False
     folded = " ".join(fold(story).split())
-    found = {kind for kind, phrases in knowledge.child_phrases.items()
-             if (pattern := _phrases_pattern(phrases)) and pattern.search(folded)}
+    found = {kind for kind, phrases in knowledge.child_phrases.items() if _says(folded, phrases)}
     return found == {"daughter"}
 
 
